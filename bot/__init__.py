@@ -1,0 +1,1 @@
+"""A Slack assistant that remembers what each person cares about in tech."""

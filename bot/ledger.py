@@ -1,0 +1,50 @@
+"""The bot's own small tables: which events were already handled, and each person's settings."""
+
+from __future__ import annotations
+
+import random
+
+from psycopg_pool import ConnectionPool
+
+# Slack retries for minutes and Lambda's async retries for hours; a day covers both.
+DEDUPE_RETENTION = "1 day"
+# Pruning on a small share of claims keeps the table bounded without a scheduled job.
+_PRUNE_PROBABILITY = 0.01
+
+
+class Ledger:
+    def __init__(self, pool: ConnectionPool, *, rng: random.Random | None = None) -> None:
+        self._pool = pool
+        self._rng = rng or random.Random()
+
+    def claim(self, event_key: str) -> bool:
+        """True the first time `event_key` is seen, False for every repeat (retries, replays)."""
+        with self._pool.connection() as conn:
+            if self._rng.random() < _PRUNE_PROBABILITY:
+                conn.execute(
+                    "DELETE FROM bot_processed_events WHERE created_at < now() - %s::interval",
+                    (DEDUPE_RETENTION,),
+                )
+            row = conn.execute(
+                "INSERT INTO bot_processed_events (event_key) VALUES (%s) "
+                "ON CONFLICT DO NOTHING RETURNING event_key",
+                (event_key,),
+            ).fetchone()
+        return row is not None
+
+    def learning_enabled(self, team_id: str, user_id: str) -> bool:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT learning_enabled FROM bot_user_prefs WHERE team_id = %s AND user_id = %s",
+                (team_id, user_id),
+            ).fetchone()
+        return True if row is None else bool(row["learning_enabled"])
+
+    def set_learning(self, team_id: str, user_id: str, enabled: bool) -> None:
+        with self._pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO bot_user_prefs (team_id, user_id, learning_enabled) "
+                "VALUES (%s, %s, %s) ON CONFLICT (team_id, user_id) DO UPDATE "
+                "SET learning_enabled = EXCLUDED.learning_enabled, updated_at = now()",
+                (team_id, user_id, enabled),
+            )

