@@ -41,5 +41,7 @@ def view(memories: Sequence[Memory], learning_enabled: bool) -> dict[str, Any]:
         body.append(forget_all_actions())
     else:
         body.append(context("Nothing yet. Tell me what you work with or want to learn."))
-    body.extend([{"type": "divider"}, {"type": "section", "text": {"type": "mrkdwn", "text": PRIVACY_NOTE}}])
+    body.extend(
+        [{"type": "divider"}, {"type": "section", "text": {"type": "mrkdwn", "text": PRIVACY_NOTE}}]
+    )
     return {"type": "home", "blocks": body}

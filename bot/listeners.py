@@ -45,7 +45,10 @@ def register(app: App, submit: Submit) -> None:
     @app.event("message")
     def on_message(ack: Ack, body: dict, event: dict, context: BoltContext) -> None:
         ack()
-        if event.get("channel_type") != "im" or event.get("subtype") not in _CONVERSATIONAL_SUBTYPES:
+        if (
+            event.get("channel_type") != "im"
+            or event.get("subtype") not in _CONVERSATIONAL_SUBTYPES
+        ):
             return
         if _from_a_bot(event, context):
             return
@@ -104,7 +107,9 @@ def register(app: App, submit: Submit) -> None:
     def on_home(ack: Ack, body: dict, event: dict) -> None:
         ack()
         if event.get("tab", "home") == "home":
-            submit({**_identity(body), "kind": "home", "event_key": f"event:{body.get('event_id')}"})
+            submit(
+                {**_identity(body), "kind": "home", "event_key": f"event:{body.get('event_id')}"}
+            )
 
     @app.event("assistant_thread_started")
     def on_assistant_thread(ack: Ack, body: dict, event: dict) -> None:
@@ -156,8 +161,10 @@ def register(app: App, submit: Submit) -> None:
 
 def _from_a_bot(event: dict, context: BoltContext) -> bool:
     user = event.get("user")
-    return bool(event.get("bot_id") or event.get("bot_profile")) or not user or (
-        user == context.bot_user_id
+    return (
+        bool(event.get("bot_id") or event.get("bot_profile"))
+        or not user
+        or (user == context.bot_user_id)
     )
 
 

@@ -1,4 +1,4 @@
-"""The model calls: the reply through the Responses API, and the chat model LangMem extracts with."""
+"""Model calls: the reply through the Responses API, and the chat model LangMem extracts with."""
 
 from __future__ import annotations
 

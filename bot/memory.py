@@ -1,4 +1,4 @@
-"""What the bot remembers about a person: the schema, extraction with LangMem, list/search/forget."""
+"""What the bot remembers about a person: schema, LangMem extraction, list/search/forget."""
 
 from __future__ import annotations
 
@@ -81,7 +81,8 @@ class Memory:
     def matches_words(self, words: str) -> bool:
         pattern = re.compile(rf"(?<!\w){re.escape(words.strip())}(?!\w)", re.IGNORECASE)
         return any(
-            field and pattern.search(field) for field in (self.topic, self.category, self.description)
+            field and pattern.search(field)
+            for field in (self.topic, self.category, self.description)
         )
 
 

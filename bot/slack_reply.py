@@ -127,11 +127,15 @@ def _update(
 
 def _show(client: WebClient, dest: Destination, ts: str, text: str, *, final: bool) -> None:
     parts = split_markdown(text)
-    client.chat_update(channel=dest.channel, ts=ts, text=to_mrkdwn(parts[0]) + ("" if final else " …"))
+    client.chat_update(
+        channel=dest.channel, ts=ts, text=to_mrkdwn(parts[0]) + ("" if final else " …")
+    )
     if final:
         # Anything past one message's limit follows as more messages in the same place.
         for extra in parts[1:]:
-            client.chat_postMessage(channel=dest.channel, thread_ts=dest.thread_ts, text=to_mrkdwn(extra))
+            client.chat_postMessage(
+                channel=dest.channel, thread_ts=dest.thread_ts, text=to_mrkdwn(extra)
+            )
 
 
 def post_text(client: WebClient, dest: Destination, text: str) -> None:

@@ -40,9 +40,7 @@ EMPTY_MESSAGE = (
     "Hi! Ask me anything about tech. I'll remember what you tell me you care about, and you "
     "can see or erase it any time with `/interests` and `/forget`."
 )
-FILES_ONLY = (
-    "I can only read text for now, not files. Tell me in words what you'd like to know."
-)
+FILES_ONLY = "I can only read text for now, not files. Tell me in words what you'd like to know."
 THINKING_REACTION = "eyes"
 SUGGESTED_PROMPTS = [
     {"title": "What do you remember about me?", "message": "What do you remember about me?"},
@@ -107,7 +105,9 @@ class Worker:
                 log.info("duplicate event ignored", extra=_log_fields(job))
                 return
         except Exception:  # noqa: BLE001 - answering without memory beats not answering
-            log.exception("database unavailable; answering without memories", extra=_log_fields(job))
+            log.exception(
+                "database unavailable; answering without memories", extra=_log_fields(job)
+            )
             database_up = False
         try:
             self._answer(job, dest, database_up)
@@ -164,7 +164,8 @@ class Worker:
         bot_user = job.get("bot_user_id")
         return [
             ThreadMessage(
-                from_bot=bool(m.get("bot_id")) or (bot_user is not None and m.get("user") == bot_user),
+                from_bot=bool(m.get("bot_id"))
+                or (bot_user is not None and m.get("user") == bot_user),
                 text=_MENTION.sub("", m.get("text") or "").strip(),
             )
             for m in response.get("messages", [])

@@ -1,4 +1,4 @@
-"""Real PostgreSQL 16 + pgvector (embedded), loopback Slack and OpenAI, and the bot wired to them."""
+"""Real PostgreSQL 16 + pgvector (embedded), loopback Slack and OpenAI, and the bot wired up."""
 
 from __future__ import annotations
 

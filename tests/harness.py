@@ -37,14 +37,23 @@ class Bot:
         )
         return self.app.dispatch(request)
 
-    def event(self, event: dict, *, team: str = "T1", event_id: str | None = None, wait=True,
-              headers: dict | None = None) -> BoltResponse:
+    def event(
+        self,
+        event: dict,
+        *,
+        team: str = "T1",
+        event_id: str | None = None,
+        wait=True,
+        headers: dict | None = None,
+    ) -> BoltResponse:
         response = self.send(sr.event_body(event, team_id=team, event_id=event_id), headers=headers)
         if wait:
             self.drain()
         return response
 
-    def dm(self, user: str, text: str, *, team: str = "T1", wait: bool = True, **extra) -> BoltResponse:
+    def dm(
+        self, user: str, text: str, *, team: str = "T1", wait: bool = True, **extra
+    ) -> BoltResponse:
         return self.event(sr.dm_event(user, text, team_id=team, **extra), team=team, wait=wait)
 
     def mention(self, user: str, text: str, *, team: str = "T1", **extra) -> BoltResponse:
@@ -60,13 +69,26 @@ class Bot:
         self.drain()
         return response, name
 
-    def click(self, action_id: str, *, user: str, team: str = "T1", value: str | None = None,
-              selected_options: list | None = None, container: str = "message"):
+    def click(
+        self,
+        action_id: str,
+        *,
+        user: str,
+        team: str = "T1",
+        value: str | None = None,
+        selected_options: list | None = None,
+        container: str = "message",
+    ):
         name = f"act{next(_names)}"
         url = None if container == "home" else self.slack.response_url(name)
         body = sr.action_body(
-            action_id, user=user, team_id=team, response_url=url, value=value,
-            selected_options=selected_options, container=container,
+            action_id,
+            user=user,
+            team_id=team,
+            response_url=url,
+            value=value,
+            selected_options=selected_options,
+            container=container,
         )
         response = self.send(body, form=True)
         self.drain()
@@ -96,7 +118,8 @@ class Bot:
                 (team, user),
             ).fetchone()["n"]
             vectors = conn.execute(
-                "SELECT count(*) AS n FROM store_vectors WHERE %s = ANY(string_to_array(prefix, '.')) "
+                "SELECT count(*) AS n FROM store_vectors "
+                "WHERE %s = ANY(string_to_array(prefix, '.')) "
                 "AND %s = ANY(string_to_array(prefix, '.'))",
                 (team, user),
             ).fetchone()["n"]

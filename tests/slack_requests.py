@@ -21,7 +21,9 @@ def signed_headers(body: str, secret: str, *, timestamp: int | None = None) -> d
     }
 
 
-def event_body(event: dict, *, team_id: str, api_app_id: str = "A1", event_id: str | None = None) -> str:
+def event_body(
+    event: dict, *, team_id: str, api_app_id: str = "A1", event_id: str | None = None
+) -> str:
     return json.dumps(
         {
             "token": "legacy",
