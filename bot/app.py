@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from openai import OpenAI
     from psycopg_pool import ConnectionPool
 
+    from bot.assistant import Assistant
     from bot.worker import Worker
 
 
@@ -37,11 +38,16 @@ def slack_client(settings: Settings) -> WebClient:
     )
 
 
-def build_app(settings: Settings, *, client: WebClient, submit: Submit) -> App:
-    settings.require("SLACK_SIGNING_SECRET")
+def build_app(
+    settings: Settings, *, client: WebClient, submit: Submit, socket_mode: bool = False
+) -> App:
+    """The Bolt app. Over HTTP every request's signature is checked; Socket Mode has none."""
+    if not socket_mode:
+        settings.require("SLACK_SIGNING_SECRET")
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
+        request_verification_enabled=not socket_mode,
         # Lambda freezes after the response, so listeners finish (ack + hand-off) before it.
         process_before_response=True,
         # auth.test happens lazily on the first request instead of at cold start.
@@ -59,12 +65,28 @@ def build_worker(
     openai: OpenAI | None = None,
     chat_model: BaseChatModel | None = None,
 ) -> Worker:
-    from bot.embeddings import OpenAIEmbedder
     from bot.ledger import Ledger
+    from bot.worker import Worker
+
+    return Worker(
+        slack=slack,
+        assistant=build_assistant(settings, pool=pool, openai=openai, chat_model=chat_model),
+        ledger=Ledger(pool),
+    )
+
+
+def build_assistant(
+    settings: Settings,
+    *,
+    pool: ConnectionPool,
+    openai: OpenAI | None = None,
+    chat_model: BaseChatModel | None = None,
+) -> Assistant:
+    from bot.assistant import Assistant
+    from bot.embeddings import OpenAIEmbedder
     from bot.llm import Responder, extraction_model, openai_client
     from bot.memory import MemoryService
     from bot.storage import build_store
-    from bot.worker import Worker
 
     openai = openai or openai_client(settings)
     store = build_store(
@@ -72,10 +94,8 @@ def build_worker(
         OpenAIEmbedder(openai, settings.embedding_model, settings.embedding_dims),
         settings.embedding_dims,
     )
-    return Worker(
-        slack=slack,
-        memories=MemoryService(store, chat_model or extraction_model(settings)),
-        responder=Responder(openai, settings.chat_model),
-        ledger=Ledger(pool),
-        memory_limit=settings.memory_limit,
+    return Assistant(
+        MemoryService(store, chat_model or extraction_model(settings)),
+        Responder(openai, settings.chat_model),
+        settings.memory_limit,
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.memory import Memory
+if TYPE_CHECKING:
+    from bot.memory import Memory
 
 FORGET_ALL_CONFIRM = "forget_all_confirm"
 FORGET_ALL_CANCEL = "forget_all_cancel"

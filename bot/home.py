@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.blocks import LEARNING_TOGGLE, context, forget_all_actions, memory_blocks
-from bot.memory import Memory
+
+if TYPE_CHECKING:
+    from bot.memory import Memory
 
 PRIVACY_NOTE = (
     "*Privacy.* I keep short notes about the tech you mention to me (topic, category, how "

@@ -58,7 +58,7 @@ def open_pool(
     *,
     max_size: int = 4,
     connect_timeout: float = 10.0,
-    open_timeout: float = 30.0,
+    open_timeout: float = 5.0,
 ) -> ConnectionPool:
     """A pool configured the way PostgresStore needs (autocommit, dict rows, no prepares).
 
@@ -78,6 +78,8 @@ def open_pool(
         },
         timeout=open_timeout,
         reconnect_timeout=60,
+        # Aurora drops idle connections when it auto-pauses; check before handing one out.
+        check=ConnectionPool.check_connection,
     )
     pool.open(wait=False)
     return pool
@@ -130,8 +132,12 @@ def build_store(
     )
 
 
-def migrate(store: PostgresStore, pool: ConnectionPool) -> None:
+def migrate(pool: ConnectionPool, dims: int) -> None:
     """Create or upgrade every table the bot uses. Safe to run repeatedly."""
-    store.setup()
+    build_store(pool, _never_embed, dims).setup()
     with pool.connection() as conn:
         conn.execute(_BOT_SCHEMA)
+
+
+def _never_embed(texts: Sequence[str]) -> list[list[float]]:
+    raise RuntimeError("schema setup embeds nothing")

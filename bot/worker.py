@@ -20,9 +20,10 @@ from slack_sdk.webhook import WebhookClient
 
 from bot import blocks, home
 from bot.ledger import Ledger
-from bot.llm import ModelError, Responder
-from bot.memory import Memory, MemoryService
-from bot.prompt import MAX_THREAD_MESSAGES, ThreadMessage, build_input, build_instructions
+from bot.assistant import Assistant
+from bot.llm import ModelError
+from bot.memory import Memory
+from bot.prompt import MAX_THREAD_MESSAGES, ThreadMessage
 from bot.slack_reply import Destination, deliver, post_text
 
 log = logging.getLogger(__name__)
@@ -58,17 +59,14 @@ class Worker:
         self,
         *,
         slack: WebClient,
-        memories: MemoryService,
-        responder: Responder,
+        assistant: Assistant,
         ledger: Ledger,
-        memory_limit: int,
         webhook: Callable[[str], WebhookClient] = WebhookClient,
     ) -> None:
         self._slack = slack
-        self._memories = memories
-        self._responder = responder
+        self._assistant = assistant
+        self._memories = assistant.memories
         self._ledger = ledger
-        self._memory_limit = memory_limit
         self._webhook = webhook
 
     def run(self, job: Job) -> None:
@@ -120,14 +118,10 @@ class Worker:
         if not text:
             post_text(self._slack, dest, FILES_ONLY if job.get("has_files") else EMPTY_MESSAGE)
             return
-        memories = self._relevant(team, user, text) if database_up else []
+        memories = self._assistant.recall(team, user, text) if database_up else []
         thread = self._thread(job)
         try:
-            deliver(
-                self._slack,
-                dest,
-                self._responder.stream(build_instructions(memories), build_input(thread, text)),
-            )
+            deliver(self._slack, dest, self._assistant.answer(text, memories, thread))
         except ModelError as exc:
             log.warning("model failed: %s", exc, extra=_log_fields(job))
             post_text(self._slack, dest, APOLOGY)
@@ -135,17 +129,10 @@ class Worker:
         if database_up:
             self._learn(team, user, text, job)
 
-    def _relevant(self, team: str, user: str, text: str) -> list[Memory]:
-        try:
-            return self._memories.relevant(team, user, text, self._memory_limit)
-        except Exception:  # noqa: BLE001
-            log.exception("memory lookup failed; answering without memories")
-            return []
-
     def _learn(self, team: str, user: str, text: str, job: Job) -> None:
         try:
             if self._ledger.learning_enabled(team, user):
-                self._memories.extract(team, user, text)
+                self._assistant.learn(team, user, text)
                 self._publish_home_quietly(team, user)
         except Exception:  # noqa: BLE001 - the answer is out; a missed memory is only logged
             log.exception("memory extraction failed", extra=_log_fields(job))
@@ -303,16 +290,23 @@ class Worker:
             log.warning("response_url answered %s", response.status_code, extra=_log_fields(job))
 
     def _tell_failure(self, job: Job) -> None:
-        try:
-            if job.get("kind") == "reply":
-                dest = Destination(
-                    job["channel"], job.get("reply_thread_ts"), job["team_id"], job["user_id"]
-                )
-                post_text(self._slack, dest, APOLOGY)
-            elif job.get("response_url"):
-                self._respond(job, text=MEMORY_DOWN)
-        except Exception:  # noqa: BLE001
-            log.exception("could not tell the person about the failure", extra=_log_fields(job))
+        apologise(self._slack, job, self._webhook)
+
+
+def apologise(
+    slack: WebClient, job: Job, webhook: Callable[[str], WebhookClient] = WebhookClient
+) -> None:
+    """Tell the person a job failed, in the place they expect an answer."""
+    try:
+        if job.get("kind") == "reply":
+            dest = Destination(
+                job["channel"], job.get("reply_thread_ts"), job["team_id"], job["user_id"]
+            )
+            post_text(slack, dest, APOLOGY)
+        elif job.get("response_url"):
+            webhook(job["response_url"]).send(text=MEMORY_DOWN, response_type="ephemeral")
+    except Exception:  # noqa: BLE001 - nothing left to tell them with
+        log.exception("could not tell the person about the failure", extra=_log_fields(job))
 
 
 def _export(memory: Memory) -> dict[str, Any]:

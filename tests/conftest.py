@@ -10,8 +10,9 @@ from bot.app import build_app, build_worker, slack_client
 from bot.dispatch import ThreadDispatcher
 from bot.llm import openai_client
 from bot.settings import Settings
-from bot.storage import build_store, embedded_database_url, migrate, open_pool
+from bot.storage import embedded_database_url, migrate, open_pool
 from tests.fakes import FakeOpenAI, FakeSlack
+from tests.fakes.openai_fake import default_reply
 from tests.harness import SIGNING_SECRET, Bot
 
 TEST_DIMS = 256
@@ -57,9 +58,7 @@ def settings(fake_openai, fake_slack, database_url, tmp_path) -> Settings:
 @pytest.fixture(scope="session")
 def pool(database_url, fake_openai):
     pool = open_pool(database_url)
-    # Schema setup needs no embeddings; the embed function is never called by migrate.
-    store = build_store(pool, lambda texts: [], TEST_DIMS)
-    migrate(store, pool)
+    migrate(pool, TEST_DIMS)
     yield pool
     pool.close()
 
@@ -67,6 +66,7 @@ def pool(database_url, fake_openai):
 @pytest.fixture(autouse=True)
 def clean_state(request, fake_openai, fake_slack):
     fake_openai.reset()
+    fake_openai.reply_text = default_reply
     fake_slack.reset()
     if "pool" in request.fixturenames:
         pool = request.getfixturevalue("pool")

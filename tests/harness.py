@@ -133,6 +133,14 @@ class Bot:
         return {row["value"]["content"]["topic"] for row in rows}
 
 
+def ack_text(response: BoltResponse) -> str:
+    """What the person sees from an ack: Bolt sends plain text, or JSON when there are blocks."""
+    try:
+        return _all_text(json.loads(response.body))
+    except ValueError:
+        return response.body
+
+
 def _all_text(payload: dict) -> str:
     parts = [payload.get("text") or ""]
     parts.extend(_block_texts(payload.get("blocks") or []))

@@ -89,6 +89,11 @@ class FakeSlack(LoopbackServer):
     def response_url(self, name: str = "r1") -> str:
         return f"{self.root}/response/{name}"
 
+    def messages(self, channel: str) -> list[dict]:
+        """The bot's messages in `channel` as they stand now (after updates and streams)."""
+        with self._state_lock:
+            return [dict(m) for m in self._messages.get(channel, [])]
+
     def set_replies(self, channel: str, thread_ts: str, messages: list[dict]) -> None:
         self._replies[(channel, thread_ts)] = messages
 

@@ -1,0 +1,43 @@
+"""The conversation itself, independent of Slack: recall, answer, learn.
+
+Slack's worker and the terminal `bot chat` both talk through this, so what a person sees in
+the terminal is exactly what the bot does in Slack.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+
+from bot.llm import Responder
+from bot.memory import Memory, MemoryService
+from bot.prompt import ThreadMessage, build_input, build_instructions
+
+log = logging.getLogger(__name__)
+
+
+class Assistant:
+    def __init__(self, memories: MemoryService, responder: Responder, memory_limit: int) -> None:
+        self.memories = memories
+        self._responder = responder
+        self._memory_limit = memory_limit
+
+    def recall(self, team_id: str, user_id: str, text: str) -> list[Memory]:
+        """The most relevant memories, or none if the memory store can't be reached."""
+        try:
+            return self.memories.relevant(team_id, user_id, text, self._memory_limit)
+        except Exception:  # noqa: BLE001 - an answer without memories beats no answer
+            log.exception("memory lookup failed; answering without memories")
+            return []
+
+    def answer(
+        self,
+        text: str,
+        memories: Sequence[Memory],
+        thread: Sequence[ThreadMessage] = (),
+    ) -> Iterator[str]:
+        """Stream the model's answer. Raises bot.llm.ModelError if the model fails."""
+        return self._responder.stream(build_instructions(memories), build_input(thread, text))
+
+    def learn(self, team_id: str, user_id: str, text: str) -> None:
+        self.memories.extract(team_id, user_id, text)

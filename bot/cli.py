@@ -1,0 +1,180 @@
+"""`bot migrate`, `bot serve` (Socket Mode) and `bot chat` (a terminal conversation)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.settings import ConfigError, Settings
+
+LOCAL_TEAM = "local"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="create or upgrade the database schema (idempotent)")
+    commands.add_parser("serve", help="run the Slack bot over Socket Mode")
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal, no Slack needed")
+    chat.add_argument("--user", required=True, help="who you are; memories are kept per name")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = _load_settings()
+        from bot import logs
+
+        logs.configure(settings.log_level, json_format=not sys.stderr.isatty())
+        return {"migrate": _migrate, "serve": _serve, "chat": _chat}[args.command](settings, args)
+    except ConfigError as exc:
+        print(f"bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _load_settings() -> Settings:
+    from dotenv import load_dotenv
+
+    from bot.secrets import environment_with_secrets
+
+    load_dotenv(override=False)  # the environment wins over .env
+    return Settings.from_env(environment_with_secrets(os.environ))
+
+
+def _open_database(settings: Settings):
+    from bot.storage import database_url, migrate, open_pool, wait_until_ready
+
+    pool = open_pool(database_url(settings))
+    if not wait_until_ready(pool, attempts=3):
+        pool.close()
+        raise ConfigError(
+            "Could not connect to the database. Check DATABASE_URL, or unset it to use the "
+            "embedded PostgreSQL."
+        )
+    migrate(pool, settings.embedding_dims)
+    return pool
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    pool = _open_database(settings)
+    pool.close()
+    print("Database schema is up to date.")
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "OPENAI_API_KEY")
+    _check_token_shape("SLACK_BOT_TOKEN", settings.slack_bot_token, "xoxb-")
+    _check_token_shape("SLACK_APP_TOKEN", settings.slack_app_token, "xapp-")
+
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import build_app, build_worker, slack_client
+    from bot.dispatch import ThreadDispatcher
+
+    slack = slack_client(settings)
+    _check_slack(slack, settings)
+    pool = _open_database(settings)
+    worker = build_worker(settings, slack=slack, pool=pool)
+    dispatcher = ThreadDispatcher(worker.run)
+    app = build_app(settings, client=slack, submit=dispatcher.submit, socket_mode=True)
+    print("Connected to Slack over Socket Mode. DM the bot or @mention it. Ctrl-C stops.")
+    try:
+        SocketModeHandler(app, settings.slack_app_token).start()
+    finally:
+        dispatcher.shutdown()
+        pool.close()
+    return 0
+
+
+def _check_token_shape(name: str, value: str | None, prefix: str) -> None:
+    if value and not value.startswith(prefix):
+        raise ConfigError(f"{name} should start with '{prefix}'. Check that it's the right token.")
+
+
+def _check_slack(slack, settings: Settings) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        slack.auth_test()
+    except SlackApiError as exc:
+        raise ConfigError(
+            f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error')}). Copy the Bot User "
+            "OAuth Token again from your app's 'OAuth & Permissions' page."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"Could not reach Slack at {settings.slack_api_url} ({type(exc).__name__}). "
+            "Check your network connection."
+        ) from None
+
+
+def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    settings.require("OPENAI_API_KEY")
+    from bot.app import build_assistant
+    from bot.llm import ModelError
+    from bot.prompt import ThreadMessage
+
+    pool = _open_database(settings)
+    assistant = build_assistant(settings, pool=pool)
+    user = args.user
+    history: list[ThreadMessage] = []
+    print(f"Chatting as {user}. Commands: /interests, /forget [words], /quit")
+    try:
+        while True:
+            try:
+                text = input(f"{user}> ").strip()
+            except EOFError:
+                print()
+                return 0
+            if not text:
+                continue
+            if text in ("/quit", "/exit"):
+                return 0
+            if text.startswith("/interests"):
+                _print_memories(assistant.memories.list_all(LOCAL_TEAM, user))
+                continue
+            if text.startswith("/forget"):
+                words = text.removeprefix("/forget").strip()
+                if words:
+                    gone = assistant.memories.forget_matching(LOCAL_TEAM, user, words)
+                    print(f"Forgot {len(gone)}: " + ", ".join(m.topic for m in gone))
+                else:
+                    count = assistant.memories.forget_all(LOCAL_TEAM, user)
+                    print(f"Forgot everything ({count}).")
+                continue
+            memories = assistant.recall(LOCAL_TEAM, user, text)
+            if memories:
+                print("  (remembering: " + ", ".join(m.topic for m in memories) + ")")
+            print("bot> ", end="", flush=True)
+            try:
+                answer = ""
+                for delta in assistant.answer(text, memories, history):
+                    answer += delta
+                    print(delta, end="", flush=True)
+                print()
+            except ModelError as exc:
+                print(f"\n(the model failed: {exc}; try again)")
+                continue
+            history += [ThreadMessage(False, text), ThreadMessage(True, answer)]
+            before = {m.key: m for m in assistant.memories.list_all(LOCAL_TEAM, user)}
+            assistant.learn(LOCAL_TEAM, user, text)
+            for memory in assistant.memories.list_all(LOCAL_TEAM, user):
+                if before.get(memory.key) != memory:
+                    print(f"  (learned: {memory.topic} — {memory.description or ''})")
+    finally:
+        pool.close()
+
+
+def _print_memories(memories) -> None:
+    if not memories:
+        print("Nothing remembered yet.")
+    for memory in memories:
+        level = f" {memory.interest_level}/100" if memory.interest_level is not None else ""
+        print(f"- {memory.topic} [{memory.category or '-'}]{level}: {memory.description or ''}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""The product, end to end: learn from a DM, show, use, isolate and forget memories."""
+
+from __future__ import annotations
+
+import json
+
+from bot.worker import APOLOGY
+from tests.harness import ack_text
+
+
+def _instructions(bot) -> list[str]:
+    return [body["instructions"] for body in bot.openai.bodies("responses")]
+
+
+def test_a_person_tells_the_bot_an_interest_and_it_remembers_uses_and_forgets_it(bot):
+    # 1. A DM gets exactly one answer, carrying the model's text.
+    bot.openai.reply_text = "Rust and Kubernetes pair well: try kube-rs."
+    response = bot.dm("U1", "I'm learning Rust. I run everything on Kubernetes.")
+    assert response.status == 200
+    answers = bot.slack.messages("D1")
+    assert [m["text"] for m in answers] == ["Rust and Kubernetes pair well: try kube-rs."]
+    assert bot.topics("T1", "U1") == {"Rust", "Kubernetes"}
+
+    # 2. /interests lists them, only to the caller.
+    ack, url = bot.command("/interests", user="U1")
+    assert ack.status == 200
+    listing = bot.responses(url)[-1]
+    assert listing["response_type"] == "ephemeral"
+    shown = bot.last_response_text(url)
+    assert "Rust" in shown and "Kubernetes" in shown and "interest 80/100" in shown
+
+    # 3. A later question carries the memories to the model.
+    bot.openai.reset()
+    bot.dm("U1", "What should I read this weekend?")
+    (instructions,) = _instructions(bot)
+    assert "Rust" in instructions and "Kubernetes" in instructions
+
+    # 4. Another person, and the same user ID in another workspace, get none of it.
+    bot.openai.reset()
+    bot.dm("U2", "What should I read this weekend?", channel="D2")
+    bot.dm("U1", "What should I read this weekend?", team="T2", channel="D3")
+    for other in _instructions(bot):
+        assert "Rust" not in other and "Kubernetes" not in other
+        assert "Nothing is remembered about this person yet" in other
+
+    # 5. /forget rust removes only Rust, and says so.
+    ack, url = bot.command("/forget", "rust", user="U1")
+    assert "rust" in ack_text(ack).lower()
+    assert "Rust" in bot.last_response_text(url)
+    assert bot.topics("T1", "U1") == {"Kubernetes"}
+
+    # 6. /forget asks first; nothing goes before the click; the click erases everything.
+    ack, _ = bot.command("/forget", user="U1")
+    confirmation = json.loads(ack.body)
+    buttons = [e for b in confirmation["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert any(b["action_id"] == "forget_all_confirm" and b["style"] == "danger" for b in buttons)
+    assert bot.topics("T1", "U1") == {"Kubernetes"}
+
+    _, url = bot.click("forget_all_confirm", user="U1", value="all")
+    assert "1 memory" in bot.last_response_text(url)
+    assert bot.responses(url)[-1]["replace_original"] is True
+    assert bot.rows("T1", "U1") == (0, 0)
+
+
+def test_forget_leaves_other_people_and_workspaces_alone(bot):
+    bot.dm("U1", "I love Rust")
+    bot.dm("U2", "I love Rust too", channel="D2")
+    bot.dm("U1", "Rust in another workspace", team="T2", channel="D3")
+
+    bot.click("forget_all_confirm", user="U1")
+    bot.command("/forget", "rust", user="U1")
+
+    assert bot.rows("T1", "U1") == (0, 0)
+    assert bot.topics("T1", "U2") == {"Rust"}
+    assert bot.topics("T2", "U1") == {"Rust"}
+
+
+def test_forget_words_that_match_nothing_says_so(bot):
+    bot.dm("U1", "I love Rust")
+    _, url = bot.command("/forget", "cobol", user="U1")
+    assert "don't remember anything about" in bot.last_response_text(url)
+    assert bot.topics("T1", "U1") == {"Rust"}
+
+
+def test_interests_with_nothing_remembered_says_so_plainly(bot):
+    _, url = bot.command("/interests", user="U9")
+    assert "don't remember anything about you yet" in bot.last_response_text(url)
+
+
+def test_forget_matching_is_case_insensitive_on_topic_category_and_description(bot):
+    bot.dm("U1", "I use AWS at work")
+    bot.dm("U1", "Kubernetes is my hobby")
+    # "cloud" is the category of AWS only.
+    _, url = bot.command("/forget", "CLOUD", user="U1")
+    assert "AWS" in bot.last_response_text(url)
+    assert bot.topics("T1", "U1") == {"Kubernetes"}
+
+
+def test_a_channel_mention_is_answered_in_its_thread_with_the_thread_as_context(bot):
+    bot.slack.set_replies(
+        "C1",
+        "1700000000.000001",
+        [
+            {"ts": "1700000000.000001", "user": "U5", "text": "Which queue should we use?"},
+            {"ts": "1700000000.000002", "user": "U6", "text": "Kafka has worked for us."},
+        ],
+    )
+    bot.mention("U1", "what do you think?", thread_ts="1700000000.000001")
+
+    (message,) = bot.slack.messages("C1")
+    assert message["thread_ts"] == "1700000000.000001"
+    (request,) = bot.openai.bodies("responses")
+    contents = [item["content"] for item in request["input"]]
+    assert contents == [
+        "Which queue should we use?",
+        "Kafka has worked for us.",
+        "what do you think?",
+    ]
+
+
+def test_a_top_level_mention_starts_a_thread_under_it(bot):
+    bot.mention("U1", "hello there", ts="1700000100.000001")
+    (message,) = bot.slack.messages("C1")
+    assert message["thread_ts"] == "1700000100.000001"
+
+
+def test_memories_given_to_the_model_are_bounded_and_most_relevant_first(bot, pool):
+    from bot.memory import namespace
+    from bot.storage import build_store
+    from tests.fakes.openai_fake import fake_embedding
+
+    store = build_store(pool, lambda texts: [fake_embedding(t, 256) for t in texts], 256)
+    for i in range(60):
+        store.put(
+            namespace("T1", "U1"),
+            f"k{i}",
+            {
+                "kind": "UserTechInterest",
+                "content": {"topic": f"Topic{i}", "description": "x" * 250},
+            },
+        )
+    store.put(
+        namespace("T1", "U1"),
+        "graphql",
+        {"kind": "UserTechInterest", "content": {"topic": "GraphQL", "description": "schemas"}},
+    )
+    bot.dm("U1", "Tell me about GraphQL")
+    (request,) = bot.openai.bodies("responses")
+    memory_lines = [line for line in request["instructions"].splitlines() if line.startswith("- ")]
+    assert memory_lines[0].startswith("- GraphQL")
+    assert len(memory_lines) <= 20
+    assert len(request["instructions"]) < 6_000
+
+
+def test_a_model_failure_gets_an_apology_in_the_thread_never_silence(bot):
+    bot.openai.fail_next("responses", status=500, count=5)
+    bot.mention("U1", "are you there?", ts="1700000200.000001")
+    (message,) = bot.slack.messages("C1")
+    assert message["text"] == APOLOGY
+    assert message["thread_ts"] == "1700000200.000001"
+    assert "try again" in APOLOGY and "went wrong" in APOLOGY
