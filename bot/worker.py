@@ -19,8 +19,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot import blocks, home
-from bot.ledger import Ledger
 from bot.assistant import Assistant
+from bot.ledger import Ledger
 from bot.llm import ModelError
 from bot.memory import Memory
 from bot.prompt import MAX_THREAD_MESSAGES, ThreadMessage
