@@ -1,0 +1,397 @@
+"""Checks on the synthesized CloudFormation template of MemoryBotStack.
+
+Each test pins one property that, if lost, breaks the deployment or weakens its security in a
+way CloudFormation would not report (or would report only halfway through a deploy).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk.assertions import Match, Template
+
+INFRA_DIR = Path(__file__).resolve().parents[1]
+# infra/ is a CDK project, not an installed package. Appended, not prepended, so its app.py
+# can never shadow a module of the same name elsewhere in the test run.
+if str(INFRA_DIR) not in sys.path:
+    sys.path.append(str(INFRA_DIR))
+
+from memory_bot_stack import (  # noqa: E402
+    APP_SECRET_KEYS,
+    BOT_HANDLER,
+    MIGRATE_HANDLER,
+    MemoryBotStack,
+)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    code_dir = tmp_path_factory.mktemp("lambda_code")
+    (code_dir / "placeholder.py").write_text("# stands in for dist/lambda.zip\n")
+    app = cdk.App()
+    stack = MemoryBotStack(app, "TestMemoryBot", code=lambda_.Code.from_asset(str(code_dir)))
+    # from_stack also rejects a template with a dependency cycle, which is what a
+    # self-invoke permission placed in the function's own default policy would create.
+    return Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def resources(template: Template) -> dict:
+    return template.to_json()["Resources"]
+
+
+def logical_ids(resources: dict, type_: str, **props) -> list[str]:
+    """Logical ids of resources of a type whose properties include the given values."""
+    return [
+        lid
+        for lid, res in resources.items()
+        if res["Type"] == type_
+        and all(res.get("Properties", {}).get(k) == v for k, v in props.items())
+    ]
+
+
+def only(ids: list[str]) -> str:
+    assert len(ids) == 1, ids
+    return ids[0]
+
+
+@pytest.fixture(scope="module")
+def bot_fn(resources: dict) -> str:
+    return only(logical_ids(resources, "AWS::Lambda::Function", Handler=BOT_HANDLER))
+
+
+@pytest.fixture(scope="module")
+def migrate_fn(resources: dict) -> str:
+    return only(logical_ids(resources, "AWS::Lambda::Function", Handler=MIGRATE_HANDLER))
+
+
+@pytest.fixture(scope="module")
+def db_secret_attachment(resources: dict) -> str:
+    # Its Ref is the cluster secret's ARN, once host/port/dbname have been attached to it.
+    return only(logical_ids(resources, "AWS::SecretsManager::SecretTargetAttachment"))
+
+
+@pytest.fixture(scope="module")
+def app_secret(resources: dict, db_secret_attachment: str) -> str:
+    # Found by elimination rather than by content, so a secret with the wrong content still
+    # reaches the tests that check content.
+    cluster_secret = resources[db_secret_attachment]["Properties"]["SecretId"]["Ref"]
+    return only(
+        [
+            lid
+            for lid in logical_ids(resources, "AWS::SecretsManager::Secret")
+            if lid != cluster_secret
+        ]
+    )
+
+
+def statements_of_role(resources: dict, role_id: str) -> list[dict]:
+    found = []
+    for res in resources.values():
+        if res["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in res["Properties"]["Roles"]:
+            found += res["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+def role_of(resources: dict, function_id: str) -> str:
+    return resources[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+# --- database -----------------------------------------------------------------------------
+
+
+def test_aurora_serverless_v2_can_pause_to_zero(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::RDS::DBCluster",
+        {
+            "Engine": "aurora-postgresql",
+            "ServerlessV2ScalingConfiguration": {
+                "MinCapacity": 0,
+                "MaxCapacity": Match.any_value(),
+            },
+        },
+    )
+    template.resource_count_is("AWS::RDS::DBInstance", 1)
+    template.has_resource_properties("AWS::RDS::DBInstance", {"DBInstanceClass": "db.serverless"})
+
+
+def test_aurora_version_is_16_with_auto_pause_support(resources: dict) -> None:
+    cluster = resources[only(logical_ids(resources, "AWS::RDS::DBCluster"))]["Properties"]
+    major, minor = (int(part) for part in cluster["EngineVersion"].split("."))
+    # Min capacity 0 is refused by Aurora PostgreSQL before 16.3.
+    assert major == 16 and minor >= 3, cluster["EngineVersion"]
+
+
+def test_database_is_encrypted_with_generated_credentials(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::RDS::DBCluster",
+        {
+            "StorageEncrypted": True,
+            "DatabaseName": "memory",
+            "MasterUsername": "membot",
+            "MasterUserPassword": Match.object_like(
+                {"Fn::Join": ["", Match.array_with(["{{resolve:secretsmanager:"])]}
+            ),
+        },
+    )
+
+
+def test_postgres_reachable_only_from_the_lambda_security_group(
+    resources: dict, bot_fn: str, migrate_fn: str
+) -> None:
+    lambda_sgs = {
+        sg["Fn::GetAtt"][0]
+        for fn in (bot_fn, migrate_fn)
+        for sg in resources[fn]["Properties"]["VpcConfig"]["SecurityGroupIds"]
+    }
+    assert len(lambda_sgs) == 1
+    cluster = resources[only(logical_ids(resources, "AWS::RDS::DBCluster"))]["Properties"]
+    db_sg = only(cluster["VpcSecurityGroupIds"])["Fn::GetAtt"][0]
+    assert db_sg not in lambda_sgs
+
+    db_sg_props = resources[db_sg]["Properties"]
+    assert not db_sg_props.get("SecurityGroupIngress"), "no inline (e.g. CIDR) ingress rules"
+    ingress = [
+        {k: v for k, v in res["Properties"].items() if k != "Description"}
+        for res in resources.values()
+        if res["Type"] == "AWS::EC2::SecurityGroupIngress"
+        and res["Properties"]["GroupId"] == {"Fn::GetAtt": [db_sg, "GroupId"]}
+    ]
+    assert ingress == [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 5432,
+            "ToPort": 5432,
+            "SourceSecurityGroupId": {"Fn::GetAtt": [lambda_sgs.pop(), "GroupId"]},
+            "GroupId": {"Fn::GetAtt": [db_sg, "GroupId"]},
+        }
+    ]
+
+
+# --- network ------------------------------------------------------------------------------
+
+
+def test_one_nat_gateway_and_lambdas_in_subnets_routed_through_it(
+    resources: dict, bot_fn: str, migrate_fn: str
+) -> None:
+    assert len(logical_ids(resources, "AWS::EC2::NatGateway")) == 1
+    # A subnet reaches the internet through NAT if its route table has a NAT default route.
+    nat_tables = {
+        res["Properties"]["RouteTableId"]["Ref"]
+        for res in resources.values()
+        if res["Type"] == "AWS::EC2::Route" and "NatGatewayId" in res["Properties"]
+    }
+    nat_subnets = {
+        res["Properties"]["SubnetId"]["Ref"]
+        for res in resources.values()
+        if res["Type"] == "AWS::EC2::SubnetRouteTableAssociation"
+        and res["Properties"]["RouteTableId"]["Ref"] in nat_tables
+    }
+    for fn in (bot_fn, migrate_fn):
+        subnets = {s["Ref"] for s in resources[fn]["Properties"]["VpcConfig"]["SubnetIds"]}
+        assert len(subnets) == 2 and subnets <= nat_subnets, fn
+
+
+# --- bot function -------------------------------------------------------------------------
+
+
+def test_bot_function_runtime_and_sizing(resources: dict, bot_fn: str) -> None:
+    props = resources[bot_fn]["Properties"]
+    assert props["Handler"] == "bot.lambda_handler.handler"
+    assert props["Runtime"] == "python3.12"
+    assert props["Architectures"] == ["x86_64"]
+    assert props["MemorySize"] == 512
+    assert props["Timeout"] == 120
+    # Reserved concurrency would cap Slack bursts and the async workers together.
+    assert "ReservedConcurrentExecutions" not in props
+
+
+def test_bot_environment(
+    resources: dict, bot_fn: str, app_secret: str, db_secret_attachment: str
+) -> None:
+    env = resources[bot_fn]["Properties"]["Environment"]["Variables"]
+    assert env["BOT_SECRET_ID"] == {"Ref": app_secret}
+    assert env["DATABASE_SECRET_ID"] == {"Ref": db_secret_attachment}
+    assert env["EMBEDDING_MODEL"] == "text-embedding-3-small"
+    assert env["EMBEDDING_DIMS"] == "1536"
+    assert env["LOG_LEVEL"] == "INFO"
+    assert env["CHAT_MODEL"] and env["MEMORY_MODEL"]
+
+
+@pytest.mark.parametrize("function", ["bot_fn", "migrate_fn"])
+def test_function_can_read_both_secrets(
+    request: pytest.FixtureRequest,
+    resources: dict,
+    function: str,
+    app_secret: str,
+    db_secret_attachment: str,
+) -> None:
+    fn = request.getfixturevalue(function)
+    readable = {
+        json.dumps(resource, sort_keys=True)
+        for st in statements_of_role(resources, role_of(resources, fn))
+        if st["Effect"] == "Allow" and "secretsmanager:GetSecretValue" in as_list(st["Action"])
+        for resource in as_list(st["Resource"])
+    }
+    for secret in (app_secret, db_secret_attachment):
+        assert json.dumps({"Ref": secret}, sort_keys=True) in readable, secret
+
+
+def test_bot_may_invoke_itself_and_nothing_else(resources: dict, bot_fn: str) -> None:
+    own_arn = {"Fn::GetAtt": [bot_fn, "Arn"]}
+    invoke = [
+        st
+        for st in statements_of_role(resources, role_of(resources, bot_fn))
+        if "lambda:InvokeFunction" in as_list(st["Action"])
+    ]
+    assert invoke, "the async worker needs lambda:InvokeFunction on the bot function"
+    for st in invoke:
+        for resource in as_list(st["Resource"]):
+            assert resource == own_arn or resource == {"Fn::Join": ["", [own_arn, ":*"]]}, resource
+
+
+def test_no_wildcard_lambda_invoke_anywhere(resources: dict) -> None:
+    def statements(res: dict) -> list[dict]:
+        props = res.get("Properties", {})
+        if res["Type"] == "AWS::IAM::Policy":
+            return props["PolicyDocument"]["Statement"]
+        if res["Type"] == "AWS::IAM::Role":
+            return [s for p in props.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+        return []
+
+    for lid, res in resources.items():
+        for st in statements(res):
+            actions = as_list(st["Action"])
+            if any(a in ("lambda:InvokeFunction", "lambda:*", "*") for a in actions):
+                assert "*" not in as_list(st["Resource"]), lid
+
+
+def test_public_function_url_has_both_permissions(template: Template, bot_fn: str) -> None:
+    fn_arn = {"Fn::GetAtt": [bot_fn, "Arn"]}
+    template.has_resource_properties(
+        "AWS::Lambda::Url", {"AuthType": "NONE", "TargetFunctionArn": fn_arn}
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::Permission",
+        {
+            "Action": "lambda:InvokeFunctionUrl",
+            "FunctionName": fn_arn,
+            "Principal": "*",
+            "FunctionUrlAuthType": "NONE",
+        },
+    )
+    # Required for public URLs since October 2025; without it the URL answers 403.
+    template.has_resource_properties(
+        "AWS::Lambda::Permission",
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": fn_arn,
+            "Principal": "*",
+            "InvokedViaFunctionUrl": True,
+        },
+    )
+
+
+def test_public_invoke_is_limited_to_the_url(resources: dict) -> None:
+    # A bare public lambda:InvokeFunction would let anyone call the function through the
+    # Lambda API and skip Slack's signature check entirely.
+    for lid, res in resources.items():
+        props = res.get("Properties", {})
+        if res["Type"] == "AWS::Lambda::Permission" and props["Principal"] == "*":
+            assert (
+                props.get("FunctionUrlAuthType") == "NONE"
+                or props.get("InvokedViaFunctionUrl") is True
+            ), lid
+
+
+# --- migration ----------------------------------------------------------------------------
+
+
+def test_migration_trigger_runs_after_the_cluster(
+    resources: dict, migrate_fn: str, bot_fn: str
+) -> None:
+    props = resources[migrate_fn]["Properties"]
+    assert props["Runtime"] == "python3.12"
+    assert props["Code"] == resources[bot_fn]["Properties"]["Code"]
+    assert props["Environment"] == resources[bot_fn]["Properties"]["Environment"]
+    # Room to retry while a paused cluster resumes.
+    assert props["Timeout"] >= 300
+
+    trigger_id = only(logical_ids(resources, "Custom::Trigger"))
+    trigger = resources[trigger_id]
+    version_id = trigger["Properties"]["HandlerArn"]["Ref"]
+    assert resources[version_id]["Properties"]["FunctionName"] == {"Ref": migrate_fn}
+    # Synchronous, so a failed migration fails the deploy.
+    assert trigger["Properties"]["InvocationType"] == "RequestResponse"
+    assert int(trigger["Properties"]["Timeout"]) >= 300_000
+    cluster = only(logical_ids(resources, "AWS::RDS::DBCluster"))
+    writer = only(logical_ids(resources, "AWS::RDS::DBInstance"))
+    assert {cluster, writer} <= set(trigger["DependsOn"])
+
+
+# --- secrets, outputs, logs ---------------------------------------------------------------
+
+SECRET_PREFIX = re.compile(r"(?<![A-Za-z0-9])(xoxb-|xoxp-|xapp-|sk-)")
+
+
+def test_template_holds_no_secret_values(
+    template: Template, resources: dict, app_secret: str
+) -> None:
+    text = json.dumps(template.to_json())
+    assert not SECRET_PREFIX.search(text)
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            # A literal SecretString would put the value itself into the template.
+            assert "SecretString" not in node
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(template.to_json())
+    app_template = json.loads(
+        resources[app_secret]["Properties"]["GenerateSecretString"]["SecretStringTemplate"]
+    )
+    assert app_template == {key: "" for key in APP_SECRET_KEYS}
+
+
+def test_outputs_give_slack_request_url_and_app_secret(template: Template, app_secret: str) -> None:
+    outputs = template.to_json()["Outputs"]
+    url = outputs["SlackRequestUrl"]["Value"]["Fn::Join"]
+    assert url[1][-1] == "slack/events"
+    assert url[1][0]["Fn::GetAtt"][1] == "FunctionUrl"
+    assert outputs["AppSecretArn"]["Value"] == {"Ref": app_secret}
+    assert "AppSecretName" in outputs
+
+
+def test_log_groups_keep_a_month(resources: dict, bot_fn: str, migrate_fn: str) -> None:
+    for fn in (bot_fn, migrate_fn):
+        group = resources[fn]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert resources[group]["Properties"]["RetentionInDays"] == 30
+
+
+# --- app entry point ----------------------------------------------------------------------
+
+
+def test_app_explains_a_missing_zip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("memory_bot_cdk_app", INFRA_DIR / "app.py")
+    assert spec and spec.loader
+    app_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app_module)
+    monkeypatch.setattr(app_module, "LAMBDA_ZIP", tmp_path / "missing.zip")
+    with pytest.raises(SystemExit) as exc:
+        app_module.main()
+    assert "make package" in str(exc.value.code)
