@@ -45,6 +45,7 @@ class _Runtime:
         self._asgi = SlackRequestHandler(app)
         self._http = None
         self._worker: Worker | None = None
+        self.pool = None
 
     def http(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         if self._http is None:
@@ -60,10 +61,10 @@ class _Runtime:
             from bot.storage import open_pool, wait_until_ready
 
             self.settings.require("OPENAI_API_KEY", "DATABASE_URL")
-            pool = open_pool(self.settings.database_url or "")
-            if not wait_until_ready(pool, attempts=DATABASE_RESUME_ATTEMPTS):
+            self.pool = open_pool(self.settings.database_url or "")
+            if not wait_until_ready(self.pool, attempts=DATABASE_RESUME_ATTEMPTS):
                 log.error("database still unreachable; jobs will run without memories")
-            self._worker = build_worker(self.settings, slack=self.slack, pool=pool)
+            self._worker = build_worker(self.settings, slack=self.slack, pool=self.pool)
         return self._worker
 
 

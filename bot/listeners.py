@@ -34,6 +34,21 @@ WORKING_ON_IT = "One moment…"
 
 
 def register(app: App, submit: Submit) -> None:
+    @app.middleware
+    def log_request(body: dict, next_: Callable[[], Any]) -> Any:
+        # Identifiers only: message text and memories never reach INFO logs.
+        identity = _identity(body)
+        log.info(
+            "slack request",
+            extra={
+                "event_id": body.get("event_id"),
+                "request_type": body.get("type") or body.get("command"),
+                "team_id": identity["team_id"],
+                "user_id": identity["user_id"],
+            },
+        )
+        return next_()
+
     @app.event("app_mention")
     def on_mention(ack: Ack, body: dict, event: dict, context: BoltContext) -> None:
         ack()

@@ -42,7 +42,8 @@ def database_url_from_secret(secret: Mapping[str, Any]) -> str:
     host = secret["host"]
     port = secret.get("port", 5432)
     dbname = quote(str(secret.get("dbname") or "postgres"), safe="")
-    return f"postgresql://{user}:{password}@{host}:{port}/{dbname}?sslmode=require"
+    # libpq's default sslmode ("prefer") uses TLS whenever the server offers it, as Aurora does.
+    return f"postgresql://{user}:{password}@{host}:{port}/{dbname}"
 
 
 def _parse(raw: str, variable: str) -> dict[str, Any]:

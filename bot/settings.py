@@ -27,7 +27,7 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message says which and what to do."""
 
 
-def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+def _int(environ: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
         return default
@@ -35,8 +35,8 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive, got {value}.")
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}.")
     return value
 
 
@@ -86,7 +86,7 @@ class Settings:
             openai_api_key=_str(env, "OPENAI_API_KEY"),
             openai_base_url=_str(env, "OPENAI_BASE_URL"),
             openai_timeout=_float(env, "OPENAI_TIMEOUT", 60.0),
-            openai_max_retries=_int(env, "OPENAI_MAX_RETRIES", 2),
+            openai_max_retries=_int(env, "OPENAI_MAX_RETRIES", 2, minimum=0),
             database_url=_str(env, "DATABASE_URL"),
             data_dir=Path(_str(env, "BOT_DATA_DIR", ".data")),
             chat_model=_str(env, "CHAT_MODEL", cls.chat_model),
