@@ -23,7 +23,7 @@ from bot.assistant import Assistant
 from bot.ledger import Ledger
 from bot.llm import ModelError
 from bot.memory import Memory
-from bot.prompt import MAX_THREAD_MESSAGES, ThreadMessage
+from bot.prompt import MAX_THREAD_MESSAGES, ThreadMessage, clip
 from bot.slack_reply import Destination, deliver, post_text
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,8 @@ class Worker:
             return
         memories = self._assistant.recall(team, user, text) if database_up else []
         thread = self._thread(job)
+        if job.get("status_shown") and not thread:
+            self._title_thread(job, text)
         try:
             deliver(self._slack, dest, self._assistant.answer(text, memories, thread))
         except ModelError as exc:
@@ -177,6 +179,15 @@ class Worker:
             )
         except SlackApiError as exc:
             log.debug("could not show progress: %s", exc.response.get("error"))
+
+    def _title_thread(self, job: Job, text: str) -> None:
+        """Name a new assistant thread after its first question, as its history shows it."""
+        try:
+            self._slack.assistant_threads_setTitle(
+                channel_id=job["channel"], thread_ts=job["thread_ts"], title=clip(text, 60)
+            )
+        except SlackApiError as exc:
+            log.debug("could not title the thread: %s", exc.response.get("error"))
 
     def _clear_working(self, job: Job) -> None:
         if job.get("status_shown"):

@@ -162,7 +162,9 @@ def test_commands_and_buttons_arrive_base64_form_encoded_and_work(deployment, fa
 def test_a_retry_storm_and_duplicated_async_invokes_produce_one_reply(deployment, fake_slack):
     for retry in range(4):
         headers = {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
-        response = deployment.dm("U1", "hello", event_id="Ev-storm", headers=headers if retry else None)
+        response = deployment.dm(
+            "U1", "hello", event_id="Ev-storm", headers=headers if retry else None
+        )
         assert response["statusCode"] == 200
     payloads = deployment.invokes.take_payloads()
     # Lambda may also deliver an async invocation twice.
@@ -185,7 +187,9 @@ def test_a_resuming_database_still_gets_the_reply_out_once(deployment, fake_slac
 def test_an_unexpected_event_shape_is_answered_not_raised(deployment, caplog):
     # Not an HTTP event and not a job: Mangum can't route it; the handler must not crash Lambda.
     with caplog.at_level(logging.ERROR):
-        result = lambda_handler.handler({"memory_bot_job": {"kind": "nonsense"}}, deployment.context)
+        result = lambda_handler.handler(
+            {"memory_bot_job": {"kind": "nonsense"}}, deployment.context
+        )
     assert result["ok"] is True
 
 

@@ -22,7 +22,7 @@ import struct
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._http import FaultPlan, LoopbackServer, Reply, Request, json_reply, sse_reply
@@ -88,6 +88,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     json: Any
+    time: float = field(default_factory=time.monotonic)
 
 
 def _content_text(content: Any) -> str:

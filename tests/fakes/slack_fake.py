@@ -237,6 +237,10 @@ class FakeSlack(LoopbackServer):
             ]
         return {"messages": messages, "has_more": False}
 
+    def _conversations_open(self, params: dict) -> dict:
+        users = str(params.get("users", ""))
+        return {"channel": {"id": "D" + users.split(",")[0].removeprefix("U"), "is_im": True}}
+
     def _conversations_history(self, params: dict) -> dict:
         channel_messages = self._messages.get(params.get("channel", ""), [])
         top_level = [m for m in channel_messages if m.get("thread_ts") in (None, m["ts"])]
