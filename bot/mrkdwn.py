@@ -55,6 +55,7 @@ def split_markdown(text: str, limit: int = MAX_SECTION_CHARS) -> list[str]:
     """Split on paragraph, then line, then hard boundaries; never inside the limit's reach."""
     if len(text) <= limit:
         return [text]
+    limit -= len("```\n") + len("\n```")  # room to close and reopen a cut code block
     parts: list[str] = []
     rest = text
     while len(rest) > limit:
@@ -69,4 +70,16 @@ def split_markdown(text: str, limit: int = MAX_SECTION_CHARS) -> list[str]:
         rest = rest[cut:].lstrip("\n")
     if rest.strip():
         parts.append(rest)
-    return parts
+    return _rebalance_fences(parts)
+
+
+def _rebalance_fences(parts: list[str]) -> list[str]:
+    """A code block cut in two is closed at the end of one part and reopened in the next."""
+    balanced: list[str] = []
+    carry = False
+    for part in parts:
+        if carry:
+            part = "```\n" + part
+        carry = part.count("```") % 2 == 1
+        balanced.append(part + "\n```" if carry else part)
+    return balanced

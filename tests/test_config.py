@@ -1,0 +1,143 @@
+"""Configuration: one typed place, friendly errors, secrets that never leak."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.secrets import database_url_from_secret, environment_with_secrets
+from bot.settings import ConfigError, Settings
+
+
+def test_defaults_match_the_documented_names_and_values():
+    settings = Settings.from_env({})
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.embedding_model == "text-embedding-3-small"
+    assert settings.embedding_dims == 1536
+    assert settings.database_url is None  # embedded PostgreSQL
+
+
+def test_every_documented_variable_is_read():
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_APP_TOKEN": "xapp-1",
+            "SLACK_API_URL": "http://127.0.0.1:9/api",
+            "OPENAI_API_KEY": "sk-1",
+            "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+            "DATABASE_URL": "postgresql://postgres:@/db?host=/tmp/x",
+            "CHAT_MODEL": "c",
+            "MEMORY_MODEL": "m",
+            "EMBEDDING_MODEL": "e",
+            "EMBEDDING_DIMS": "256",
+        }
+    )
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+    assert settings.database_url == "postgresql://postgres:@/db?host=/tmp/x"  # unchanged
+    assert (settings.chat_model, settings.memory_model, settings.embedding_model) == ("c", "m", "e")
+    assert settings.embedding_dims == 256
+
+
+def test_missing_settings_are_named_with_what_to_do():
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).require(
+            "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "OPENAI_API_KEY"
+        )
+    message = str(error.value)
+    assert "SLACK_APP_TOKEN" in message and "OPENAI_API_KEY" in message
+    assert "SLACK_BOT_TOKEN:" not in message
+    assert ".env" in message
+
+
+def test_malformed_numbers_are_explained():
+    with pytest.raises(ConfigError, match="EMBEDDING_DIMS must be a whole number"):
+        Settings.from_env({"EMBEDDING_DIMS": "lots"})
+
+
+def test_secrets_are_not_in_the_settings_repr():
+    settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-secret", "OPENAI_API_KEY": "sk-secret"})
+    assert "xoxb-secret" not in repr(settings) and "sk-secret" not in repr(settings)
+
+
+def test_secrets_fill_gaps_and_the_environment_wins():
+    app = {"SLACK_BOT_TOKEN": "xoxb-sm", "OPENAI_API_KEY": "sk-sm", "UNUSED_GENERATED": "x"}
+    db = {"username": "u@x", "password": "p/w:?", "host": "h", "port": 5432, "dbname": "memory"}
+    secrets = {"app": json.dumps(app), "db": json.dumps(db)}
+    env = environment_with_secrets(
+        {"BOT_SECRET_ID": "app", "DATABASE_SECRET_ID": "db", "OPENAI_API_KEY": "sk-env"},
+        get_secret=secrets.__getitem__,
+    )
+    assert env["SLACK_BOT_TOKEN"] == "xoxb-sm"
+    assert env["OPENAI_API_KEY"] == "sk-env"
+    assert "UNUSED_GENERATED" not in env
+    assert env["DATABASE_URL"] == "postgresql://u%40x:p%2Fw%3A%3F@h:5432/memory"
+
+
+def test_a_malformed_secret_is_reported_without_its_content():
+    with pytest.raises(ValueError) as error:
+        environment_with_secrets({"BOT_SECRET_ID": "app"}, get_secret=lambda _: "xoxb-oops")
+    assert "xoxb-oops" not in str(error.value)
+    assert "BOT_SECRET_ID" in str(error.value)
+
+
+def test_database_secret_defaults_the_port():
+    url = database_url_from_secret({"username": "u", "password": "p", "host": "h", "dbname": "d"})
+    assert url == "postgresql://u:p@h:5432/d"
+
+
+def _run_bot(*args, env):
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_serve_without_tokens_fails_fast_naming_them_without_a_traceback(tmp_path):
+    result = _run_bot("serve", env={"BOT_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "OPENAI_API_KEY"):
+        assert name in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_with_fake_tokens_fails_fast_with_a_clear_message(tmp_path, fake_slack):
+    fake_slack.fail_next("auth.test", status=200, error="invalid_auth")
+    result = _run_bot(
+        "serve",
+        env={
+            "SLACK_BOT_TOKEN": "xoxb-fake",
+            "SLACK_APP_TOKEN": "xapp-fake",
+            "OPENAI_API_KEY": "sk-fake",
+            "SLACK_API_URL": fake_slack.base_url,
+            "BOT_DATA_DIR": str(tmp_path),
+        },
+    )
+    assert result.returncode == 2
+    assert "Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "xoxb-fake" not in result.stderr
+
+
+def test_a_wrong_kind_of_token_is_caught_before_any_network_call(tmp_path):
+    result = _run_bot(
+        "serve",
+        env={"SLACK_BOT_TOKEN": "xapp-oops", "SLACK_APP_TOKEN": "xapp-1", "OPENAI_API_KEY": "sk"},
+    )
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN should start with 'xoxb-'" in result.stderr
+
+
+def test_migrate_is_idempotent(database_url):
+    env = {"DATABASE_URL": database_url, "EMBEDDING_DIMS": "256"}
+    for _ in range(2):
+        result = _run_bot("migrate", env=env)
+        assert result.returncode == 0, result.stderr
+        assert "up to date" in result.stdout

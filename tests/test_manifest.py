@@ -1,0 +1,45 @@
+"""The Slack app manifest a person pastes: everything the code relies on is declared."""
+
+from pathlib import Path
+
+import yaml
+
+MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "manifest.yml").read_text())
+
+
+def test_scopes_cover_every_api_the_bot_calls():
+    scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert {
+        "app_mentions:read",
+        "chat:write",
+        "commands",
+        "im:history",
+        "im:read",
+        "im:write",
+        "reactions:write",
+        "files:write",
+        "assistant:write",
+    } <= scopes
+
+
+def test_events_commands_interactivity_and_socket_mode():
+    settings = MANIFEST["settings"]
+    assert {"app_mention", "message.im", "app_home_opened", "assistant_thread_started"} <= set(
+        settings["event_subscriptions"]["bot_events"]
+    )
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is True
+    commands = {c["command"]: c for c in MANIFEST["features"]["slash_commands"]}
+    assert set(commands) == {"/interests", "/forget"}
+    assert all(c["description"] and c["usage_hint"] for c in commands.values())
+
+
+def test_the_home_tab_and_assistant_view_are_enabled():
+    features = MANIFEST["features"]
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert features["assistant_view"]["suggested_prompts"]
+
+
+def test_it_says_how_to_switch_to_the_lambda_url():
+    text = (Path(__file__).parent.parent / "manifest.yml").read_text()
+    assert "/slack/events" in text and "socket_mode_enabled to false" in text
