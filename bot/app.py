@@ -95,7 +95,11 @@ def build_assistant(
         settings.embedding_dims,
     )
     return Assistant(
-        MemoryService(store, chat_model or extraction_model(settings)),
+        MemoryService(
+            store,
+            chat_model or extraction_model(settings),
+            extraction_context=settings.memory_limit,
+        ),
         Responder(openai, settings.chat_model),
         settings.memory_limit,
     )

@@ -89,9 +89,18 @@ class Memory:
 class MemoryService:
     """One person's memories, always addressed by (team_id, user_id)."""
 
-    def __init__(self, store: BaseStore, chat_model: BaseChatModel | None = None) -> None:
+    def __init__(
+        self,
+        store: BaseStore,
+        chat_model: BaseChatModel | None = None,
+        *,
+        extraction_context: int = 20,
+    ) -> None:
         self._store = store
         self._chat_model = chat_model
+        # How many existing memories the extractor is shown: as many as a reply uses, so it
+        # updates a topic it already knows rather than adding it again.
+        self._extraction_context = extraction_context
 
     def relevant(self, team_id: str, user_id: str, query: str, limit: int) -> list[Memory]:
         """The `limit` memories closest to `query`, no similarity cut-off (fewer stored: all)."""
@@ -160,6 +169,7 @@ class MemoryService:
             enable_inserts=True,
             enable_deletes=False,
             namespace=(MEMORY_ROOT, "{team_id}", "{user_id}"),
+            query_limit=self._extraction_context,
             store=self._store,
         )
 

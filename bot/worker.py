@@ -43,6 +43,8 @@ EMPTY_MESSAGE = (
 )
 FILES_ONLY = "I can only read text for now, not files. Tell me in words what you'd like to know."
 THINKING_REACTION = "eyes"
+# Pages of 200: a thread longer than 1,000 messages is read only up to there.
+MAX_THREAD_PAGES = 5
 SUGGESTED_PROMPTS = [
     {"title": "What do you remember about me?", "message": "What do you remember about me?"},
     {
@@ -96,7 +98,7 @@ class Worker:
     def _job_reply(self, job: Job) -> None:
         team, user = job["team_id"], job["user_id"]
         dest = Destination(job["channel"], job.get("reply_thread_ts"), team, user)
-        self._show_working(job)
+        in_assistant_thread = self._show_working(job)
         try:
             database_up = True
             if not self._ledger.claim(job["event_key"]):
@@ -108,11 +110,14 @@ class Worker:
             )
             database_up = False
         try:
-            self._answer(job, dest, database_up)
+            self._answer(job, dest, database_up, in_assistant_thread)
         finally:
-            self._clear_working(job)
+            if not in_assistant_thread:  # Slack clears a thread's status when the reply lands
+                self._remove_reaction(job)
 
-    def _answer(self, job: Job, dest: Destination, database_up: bool) -> None:
+    def _answer(
+        self, job: Job, dest: Destination, database_up: bool, in_assistant_thread: bool
+    ) -> None:
         team, user = job["team_id"], job["user_id"]
         text = _MENTION.sub("", job.get("text") or "").strip()
         if not text:
@@ -120,7 +125,7 @@ class Worker:
             return
         memories = self._assistant.recall(team, user, text) if database_up else []
         thread = self._thread(job)
-        if job.get("status_shown") and not thread:
+        if in_assistant_thread and not thread:
             self._title_thread(job, text)
         try:
             deliver(self._slack, dest, self._assistant.answer(text, memories, thread))
@@ -140,16 +145,30 @@ class Worker:
             log.exception("memory extraction failed", extra=_log_fields(job))
 
     def _thread(self, job: Job) -> list[ThreadMessage]:
+        """The thread's first message and its latest ones, oldest first.
+
+        conversations.replies pages forward from the parent, so the latest messages of a long
+        thread are on its last page; the parent stays because it usually says what it's about.
+        """
         thread_ts = job.get("thread_ts")
         if not thread_ts:
             return []
+        messages: list[dict] = []
+        cursor = None
         try:
-            response = self._slack.conversations_replies(
-                channel=job["channel"], ts=thread_ts, limit=MAX_THREAD_MESSAGES + 1
-            )
+            for _ in range(MAX_THREAD_PAGES):
+                response = self._slack.conversations_replies(
+                    channel=job["channel"], ts=thread_ts, limit=200, cursor=cursor
+                )
+                messages.extend(response.get("messages", []))
+                cursor = (response.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
         except SlackApiError:
             log.warning("could not read the thread", extra=_log_fields(job))
-            return []
+        earlier = [m for m in messages if m.get("ts") != job.get("message_ts")]
+        if len(earlier) > MAX_THREAD_MESSAGES:
+            earlier = earlier[:1] + earlier[-(MAX_THREAD_MESSAGES - 1) :]
         bot_user = job.get("bot_user_id")
         return [
             ThreadMessage(
@@ -157,20 +176,17 @@ class Worker:
                 or (bot_user is not None and m.get("user") == bot_user),
                 text=_MENTION.sub("", m.get("text") or "").strip(),
             )
-            for m in response.get("messages", [])
-            if m.get("ts") != job.get("message_ts")
+            for m in earlier
         ]
 
-    def _show_working(self, job: Job) -> None:
-        """Let the person see within a second that an answer is coming."""
+    def _show_working(self, job: Job) -> bool:
+        """Let the person see at once that an answer is coming; True in an assistant thread."""
         if job.get("in_dm") and job.get("thread_ts"):
-            # In an assistant thread Slack shows a native status, cleared when the reply lands.
             try:
                 self._slack.assistant_threads_setStatus(
                     channel_id=job["channel"], thread_ts=job["thread_ts"], status="is thinking…"
                 )
-                job["status_shown"] = True
-                return
+                return True
             except SlackApiError:
                 pass  # an ordinary DM thread: fall back to a reaction
         try:
@@ -179,6 +195,7 @@ class Worker:
             )
         except SlackApiError as exc:
             log.debug("could not show progress: %s", exc.response.get("error"))
+        return False
 
     def _title_thread(self, job: Job, text: str) -> None:
         """Name a new assistant thread after its first question, as its history shows it."""
@@ -189,9 +206,7 @@ class Worker:
         except SlackApiError as exc:
             log.debug("could not title the thread: %s", exc.response.get("error"))
 
-    def _clear_working(self, job: Job) -> None:
-        if job.get("status_shown"):
-            return
+    def _remove_reaction(self, job: Job) -> None:
         try:
             self._slack.reactions_remove(
                 channel=job["channel"], timestamp=job["message_ts"], name=THINKING_REACTION

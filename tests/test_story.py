@@ -159,3 +159,27 @@ def test_a_model_failure_gets_an_apology_in_the_thread_never_silence(bot):
     assert message["text"] == APOLOGY
     assert message["thread_ts"] == "1700000200.000001"
     assert "try again" in APOLOGY and "went wrong" in APOLOGY
+
+
+def test_one_message_costs_one_answer_call_one_extraction_call_and_few_embedding_calls(bot):
+    bot.dm("U1", "I love Rust.")
+    bot.openai.reset()
+    bot.dm("U1", "Kubernetes is what I run at work.")
+    assert len(bot.openai.bodies("responses")) == 1
+    assert len(bot.openai.bodies("chat")) == 1
+    # recall (1) + LangMem's search (1; its repeat is served from the embedder's cache)
+    # + one write per extracted memory.
+    assert len(bot.openai.bodies("embeddings")) == 3
+
+
+def test_a_long_thread_gives_the_model_its_first_and_latest_messages(bot):
+    thread = [
+        {"ts": f"1700001000.{i:06d}", "user": "U5", "text": f"message {i}"} for i in range(31)
+    ]
+    bot.slack.set_replies("C1", thread[0]["ts"], thread)
+    bot.mention("U1", "summarise please", thread_ts=thread[0]["ts"])
+    (request,) = bot.openai.bodies("responses")
+    contents = [item["content"] for item in request["input"]]
+    assert contents[0] == "message 0"
+    assert contents[1:-1] == [f"message {i}" for i in range(12, 31)]
+    assert contents[-1] == "summarise please"
