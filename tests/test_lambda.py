@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import pytest
 from moto import mock_aws
@@ -202,3 +203,42 @@ def test_logs_are_json_with_ids_and_never_message_text(deployment, capfd):
     assert any(line.get("event_id") and line.get("team_id") == "T1" for line in lines)
     assert "Bluebird" not in err
     assert BOT_TOKEN not in err and OPENAI_KEY not in err and SECRET not in err
+
+
+def test_the_ack_path_imports_no_model_or_database_library(tmp_path, fake_slack):
+    # A fresh interpreter, as on a cold start: serve one signed request, then look at what loaded.
+    import subprocess
+    import sys
+
+    driver = """
+import json, sys
+from tests import slack_requests as sr
+from tests.lambda_events import LambdaContext, function_url_event, CapturedInvokes
+import bot.lambda_handler as lh
+lh._lambda_client = CapturedInvokes().client
+body = sr.event_body(sr.dm_event("U1", "hi", team_id="T1"), team_id="T1")
+response = lh.handler(function_url_event(body, "s3cret"), LambdaContext())
+heavy = ("langmem", "langchain_core", "langgraph", "openai", "psycopg", "psycopg_pool", "trustcall")
+print(json.dumps({"status": response["statusCode"],
+                  "loaded": sorted(m for m in heavy if m in sys.modules)}))
+"""
+    env = {
+        "PATH": os.environ["PATH"],
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s3cret",
+        "SLACK_API_URL": fake_slack.base_url,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", driver],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome == {"status": 200, "loaded": []}

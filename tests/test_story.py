@@ -183,3 +183,20 @@ def test_a_long_thread_gives_the_model_its_first_and_latest_messages(bot):
     assert contents[0] == "message 0"
     assert contents[1:-1] == [f"message {i}" for i in range(12, 31)]
     assert contents[-1] == "summarise please"
+
+
+def test_forget_words_also_takes_close_semantic_matches_but_not_others(bot, pool):
+    from bot.memory import namespace
+    from bot.storage import build_store
+    from tests.fakes.openai_fake import fake_embedding
+
+    store = build_store(pool, lambda texts: [fake_embedding(t, 256) for t in texts], 256)
+    content = {"topic": "PostgreSQL", "category": "database", "description": "at work"}
+    store.put(namespace("T1", "U1"), "pg", {"kind": "UserTechInterest", "content": content})
+    other = {"topic": "Rust", "category": "programming language", "description": "hobby"}
+    store.put(namespace("T1", "U1"), "rs", {"kind": "UserTechInterest", "content": other})
+
+    # No field contains the phrase "postgresql tuning", but it means PostgreSQL.
+    _, url = bot.command("/forget", "postgresql tuning", user="U1")
+    assert "PostgreSQL" in bot.last_response_text(url)
+    assert bot.topics("T1", "U1") == {"Rust"}

@@ -1,0 +1,36 @@
+import random
+
+from bot.ledger import Ledger
+
+
+def test_an_event_is_claimed_once(pool):
+    ledger = Ledger(pool)
+    assert ledger.claim("event:Ev1") is True
+    assert ledger.claim("event:Ev1") is False
+    assert ledger.claim("event:Ev2") is True
+
+
+def test_old_claims_are_pruned_so_the_table_stays_bounded(pool):
+    with pool.connection() as conn:
+        conn.execute(
+            "INSERT INTO bot_processed_events (event_key, created_at) "
+            "VALUES ('event:old', now() - interval '2 days'), ('event:recent', now())"
+        )
+
+    class AlwaysPrune(random.Random):
+        def random(self):
+            return 0.0
+
+    Ledger(pool, rng=AlwaysPrune()).claim("event:new")
+    with pool.connection() as conn:
+        keys = {r["event_key"] for r in conn.execute("SELECT event_key FROM bot_processed_events")}
+    assert keys == {"event:recent", "event:new"}
+
+
+def test_learning_is_on_by_default_and_switchable_per_person(pool):
+    ledger = Ledger(pool)
+    assert ledger.learning_enabled("T1", "U1") is True
+    ledger.set_learning("T1", "U1", False)
+    assert ledger.learning_enabled("T1", "U1") is False
+    assert ledger.learning_enabled("T1", "U2") is True
+    assert ledger.learning_enabled("T2", "U1") is True
