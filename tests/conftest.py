@@ -6,14 +6,11 @@ import logging
 
 import pytest
 
-from bot.app import build_app, build_worker, slack_client
-from bot.dispatch import ThreadDispatcher
-from bot.llm import openai_client
 from bot.settings import Settings
 from bot.storage import embedded_database_url, migrate, open_pool
 from tests.fakes import FakeOpenAI, FakeSlack
 from tests.fakes.openai_fake import default_reply
-from tests.harness import SIGNING_SECRET, Bot
+from tests.harness import Bot, bot_settings, wire_bot
 
 TEST_DIMS = 256
 
@@ -37,22 +34,7 @@ def fake_slack():
 
 @pytest.fixture
 def settings(fake_openai, fake_slack, database_url, tmp_path) -> Settings:
-    return Settings.from_env(
-        {
-            "SLACK_BOT_TOKEN": "xoxb-test-token",
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake_slack.base_url,
-            "OPENAI_API_KEY": "sk-test-key",
-            "OPENAI_BASE_URL": fake_openai.base_url,
-            "OPENAI_MAX_RETRIES": "1",
-            "OPENAI_TIMEOUT": "5",
-            "DATABASE_URL": database_url,
-            "BOT_DATA_DIR": str(tmp_path),
-            "CHAT_MODEL": "gpt-test-chat",
-            "MEMORY_MODEL": "gpt-test-memory",
-            "EMBEDDING_DIMS": str(TEST_DIMS),
-        }
-    )
+    return bot_settings(fake_openai, fake_slack, database_url, tmp_path, TEST_DIMS)
 
 
 @pytest.fixture(scope="session")
@@ -78,10 +60,6 @@ def clean_state(request, fake_openai, fake_slack):
 @pytest.fixture
 def bot(settings, pool, fake_slack, fake_openai, caplog) -> Bot:
     caplog.set_level(logging.INFO)
-    slack = slack_client(settings)
-    worker = build_worker(settings, slack=slack, pool=pool, openai=openai_client(settings))
-    dispatcher = ThreadDispatcher(worker.run)
-    app = build_app(settings, client=slack, submit=dispatcher.submit)
-    yield Bot(app=app, dispatcher=dispatcher, slack=fake_slack, openai=fake_openai, pool=pool)
-    dispatcher.drain()
-    dispatcher.shutdown()
+    bot = wire_bot(settings, pool, fake_slack, fake_openai)
+    yield bot
+    bot.close()

@@ -5,14 +5,47 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
+from bot.app import build_app, build_worker, slack_client
 from bot.dispatch import ThreadDispatcher
+from bot.llm import openai_client
+from bot.settings import Settings
 from tests import slack_requests as sr
 
 SIGNING_SECRET = "test-signing-secret"
 _names = itertools.count(1)
+
+
+def bot_settings(fake_openai, fake_slack, database_url: str, data_dir: Path, dims: int) -> Settings:
+    """The environment a test (or benchmark) bot runs with: every outside service on loopback."""
+    return Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake_slack.base_url,
+            "OPENAI_API_KEY": "sk-test-key",
+            "OPENAI_BASE_URL": fake_openai.base_url,
+            "OPENAI_MAX_RETRIES": "1",
+            "OPENAI_TIMEOUT": "5",
+            "DATABASE_URL": database_url,
+            "BOT_DATA_DIR": str(data_dir),
+            "CHAT_MODEL": "gpt-test-chat",
+            "MEMORY_MODEL": "gpt-test-memory",
+            "EMBEDDING_DIMS": str(dims),
+        }
+    )
+
+
+def wire_bot(settings: Settings, pool, fake_slack, fake_openai) -> Bot:
+    """The real app and worker, jobs run on threads in this process (as Socket Mode does)."""
+    slack = slack_client(settings)
+    worker = build_worker(settings, slack=slack, pool=pool, openai=openai_client(settings))
+    dispatcher = ThreadDispatcher(worker.run)
+    app = build_app(settings, client=slack, submit=dispatcher.submit)
+    return Bot(app=app, dispatcher=dispatcher, slack=fake_slack, openai=fake_openai, pool=pool)
 
 
 @dataclass
@@ -96,6 +129,10 @@ class Bot:
 
     def drain(self) -> None:
         self.dispatcher.drain(timeout=60)
+
+    def close(self) -> None:
+        self.dispatcher.drain(timeout=60)
+        self.dispatcher.shutdown()
 
     # --- what the person sees --------------------------------------------------------------
 

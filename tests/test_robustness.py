@@ -9,13 +9,12 @@ import pytest
 from slack_bolt import BoltRequest
 
 from bot.app import build_app, build_worker, slack_client
-from bot.dispatch import ThreadDispatcher
 from bot.llm import openai_client
 from bot.prompt import MAX_MESSAGE_CHARS
 from bot.storage import open_pool
 from bot.worker import APOLOGY, EMPTY_MESSAGE, FILES_ONLY
 from tests import slack_requests as sr
-from tests.harness import Bot, ack_text
+from tests.harness import Bot, ack_text, wire_bot
 
 
 def _bot_messages(bot, channel="D1"):
@@ -204,12 +203,9 @@ def bot_without_database(settings, fake_slack, fake_openai):
     dead = open_pool(
         "postgresql://postgres@127.0.0.1:1/postgres", open_timeout=1, connect_timeout=1
     )
-    slack = slack_client(settings)
-    worker = build_worker(settings, slack=slack, pool=dead, openai=openai_client(settings))
-    dispatcher = ThreadDispatcher(worker.run)
-    app = build_app(settings, client=slack, submit=dispatcher.submit)
-    yield Bot(app=app, dispatcher=dispatcher, slack=fake_slack, openai=fake_openai, pool=dead)
-    dispatcher.shutdown()
+    bot = wire_bot(settings, dead, fake_slack, fake_openai)
+    yield bot
+    bot.close()
     dead.close()
 
 
