@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
@@ -64,14 +65,18 @@ def build_worker(
     pool: ConnectionPool,
     openai: OpenAI | None = None,
     chat_model: BaseChatModel | None = None,
+    database_ready: Callable[[], bool] = lambda: True,
 ) -> Worker:
     from bot.ledger import Ledger
     from bot.worker import Worker
 
     return Worker(
         slack=slack,
-        assistant=build_assistant(settings, pool=pool, openai=openai, chat_model=chat_model),
+        assistant=lambda: build_assistant(
+            settings, pool=pool, openai=openai, chat_model=chat_model
+        ),
         ledger=Ledger(pool),
+        database_ready=database_ready,
     )
 
 

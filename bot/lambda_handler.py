@@ -61,10 +61,14 @@ class _Runtime:
             from bot.storage import open_pool, wait_until_ready
 
             self.settings.require("OPENAI_API_KEY", "DATABASE_URL")
-            self.pool = open_pool(self.settings.database_url or "")
-            if not wait_until_ready(self.pool, attempts=DATABASE_RESUME_ATTEMPTS):
-                log.error("database still unreachable; jobs will run without memories")
-            self._worker = build_worker(self.settings, slack=self.slack, pool=self.pool)
+            pool = self.pool = open_pool(self.settings.database_url or "")
+            self._worker = build_worker(
+                self.settings,
+                slack=self.slack,
+                pool=pool,
+                # Waits out an Aurora resume, after the person already sees the bot working.
+                database_ready=lambda: wait_until_ready(pool, attempts=DATABASE_RESUME_ATTEMPTS),
+            )
         return self._worker
 
 

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from slack_sdk import WebClient
@@ -22,7 +23,7 @@ from bot import blocks, home
 from bot.assistant import Assistant
 from bot.ledger import Ledger
 from bot.llm import ModelError
-from bot.memory import Memory
+from bot.memory import Memory, MemoryService
 from bot.prompt import MAX_THREAD_MESSAGES, ThreadMessage, clip
 from bot.slack_reply import Destination, deliver, post_text
 
@@ -61,15 +62,26 @@ class Worker:
         self,
         *,
         slack: WebClient,
-        assistant: Assistant,
+        assistant: Callable[[], Assistant],
         ledger: Ledger,
+        database_ready: Callable[[], bool] = lambda: True,
         webhook: Callable[[str], WebhookClient] = WebhookClient,
     ) -> None:
+        """`assistant` is built on first use and `database_ready` may wait for a resume, so the
+        person sees the bot working before either of those slow steps (a cold Lambda worker)."""
         self._slack = slack
-        self._assistant = assistant
-        self._memories = assistant.memories
+        self._make_assistant = assistant
         self._ledger = ledger
+        self._database_ready = database_ready
         self._webhook = webhook
+
+    @cached_property
+    def _assistant(self) -> Assistant:
+        return self._make_assistant()
+
+    @property
+    def _memories(self) -> MemoryService:
+        return self._assistant.memories
 
     def run(self, job: Job) -> None:
         kind = job.get("kind")
@@ -80,7 +92,7 @@ class Worker:
             return
         try:
             # Replies claim their event themselves, so they can still answer without a database.
-            if kind != "reply" and not self._ledger.claim(job["event_key"]):
+            if kind != "reply" and not self._first_time(job):
                 log.info("duplicate job ignored", extra=_log_fields(job))
                 return
             handler(job)
@@ -101,7 +113,7 @@ class Worker:
         in_assistant_thread = self._show_working(job)
         try:
             database_up = True
-            if not self._ledger.claim(job["event_key"]):
+            if not self._first_time(job):
                 log.info("duplicate event ignored", extra=_log_fields(job))
                 return
         except Exception:  # noqa: BLE001 - answering without memory beats not answering
@@ -114,6 +126,12 @@ class Worker:
         finally:
             if not in_assistant_thread:  # Slack clears a thread's status when the reply lands
                 self._remove_reaction(job)
+
+    def _first_time(self, job: Job) -> bool:
+        """Claim the job's event; raises if the database can't be reached."""
+        if not self._database_ready():
+            raise ConnectionError("database not reachable")
+        return self._ledger.claim(job["event_key"])
 
     def _answer(
         self, job: Job, dest: Destination, database_up: bool, in_assistant_thread: bool

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -20,6 +21,7 @@ class FlakyProxy:
         self._target = str(Path(socket_dir) / f".s.PGSQL.{parsed.port or 5432}")
         self.refusals_left = refuse_first
         self.refused = 0
+        self.first_forwarded_at: float | None = None
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._stop = threading.Event()
@@ -43,6 +45,8 @@ class FlakyProxy:
                 self.refused += 1
                 client.close()
                 continue
+            if self.first_forwarded_at is None:
+                self.first_forwarded_at = time.monotonic()
             upstream = socket.socket(socket.AF_UNIX)
             upstream.connect(self._target)
             for a, b in ((client, upstream), (upstream, client)):

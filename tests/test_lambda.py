@@ -183,6 +183,9 @@ def test_a_resuming_database_still_gets_the_reply_out_once(deployment, fake_slac
         lambda_handler.handler(payload, deployment.context)
     assert deployment.proxy.refused == 3
     assert [m["text"] for m in fake_slack.messages("D1")] == ["Answered after the resume."]
+    # The person saw the bot working before the database was back.
+    (reaction, *_) = fake_slack.calls_to("reactions.add")
+    assert reaction.time < deployment.proxy.first_forwarded_at
 
 
 def test_an_unexpected_event_shape_is_answered_not_raised(deployment, caplog):
