@@ -245,3 +245,11 @@ print(json.dumps({"status": response["statusCode"],
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome == {"status": 200, "loaded": []}
+
+
+def test_slacks_url_verification_challenge_is_answered(deployment):
+    body = json.dumps({"token": "t", "challenge": "abc123", "type": "url_verification"})
+    response = deployment.request(body)
+    assert response["statusCode"] == 200
+    assert "abc123" in response["body"]
+    assert deployment.invokes.calls == []
