@@ -87,7 +87,11 @@ class Memory:
 
 
 class MemoryService:
-    """One person's memories, always addressed by (team_id, user_id)."""
+    """One person's memories, always addressed by (team_id, user_id).
+
+    Reads pass refresh_ttl=False: memories have no TTL, and the store would otherwise wrap every
+    search in an UPDATE of the rows it found.
+    """
 
     def __init__(
         self,
@@ -104,7 +108,9 @@ class MemoryService:
 
     def relevant(self, team_id: str, user_id: str, query: str, limit: int) -> list[Memory]:
         """The `limit` memories closest to `query`, no similarity cut-off (fewer stored: all)."""
-        items = self._store.search(namespace(team_id, user_id), query=query or " ", limit=limit)
+        items = self._store.search(
+            namespace(team_id, user_id), query=query or " ", limit=limit, refresh_ttl=False
+        )
         return [Memory.from_item(item) for item in items]
 
     def list_all(self, team_id: str, user_id: str) -> list[Memory]:
@@ -139,7 +145,7 @@ class MemoryService:
             for item in self._all_items(team_id, user_id)
             if Memory.from_item(item).matches_words(words)
         }
-        for item in self._store.search(ns, query=words, limit=50):
+        for item in self._store.search(ns, query=words, limit=50, refresh_ttl=False):
             if item.score is not None and item.score >= SEMANTIC_FORGET_THRESHOLD:
                 doomed.setdefault(item.key, item)
         items = list(doomed.values())
@@ -177,7 +183,7 @@ class MemoryService:
         ns = namespace(team_id, user_id)
         items: list[Item] = []
         while True:
-            page = self._store.search(ns, limit=_PAGE, offset=len(items))
+            page = self._store.search(ns, limit=_PAGE, offset=len(items), refresh_ttl=False)
             items.extend(page)
             if len(page) < _PAGE:
                 return items
