@@ -36,7 +36,11 @@ class _Runtime:
         from bot.secrets import environment_with_secrets
         from bot.settings import Settings
 
-        self.settings: Settings = Settings.from_env(environment_with_secrets(os.environ))
+        # Read once per cold start. The database secret waits for the first job: acks never
+        # touch the database, and each secret read is a network round trip.
+        self.settings: Settings = Settings.from_env(
+            environment_with_secrets(os.environ, database=False)
+        )
         logs.configure(self.settings.log_level)
         self.settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
         self.slack = slack_client(self.settings)
@@ -58,10 +62,15 @@ class _Runtime:
     def worker(self) -> Worker:
         if self._worker is None:
             from bot.app import build_worker
+            from bot.secrets import database_url
+            from bot.settings import ConfigError
             from bot.storage import open_pool, wait_until_ready
 
-            self.settings.require("OPENAI_API_KEY", "DATABASE_URL")
-            pool = self.pool = open_pool(self.settings.database_url or "")
+            self.settings.require("OPENAI_API_KEY")
+            url = self.settings.database_url or database_url(os.environ)
+            if not url:
+                raise ConfigError("Set DATABASE_SECRET_ID (or DATABASE_URL) for the worker.")
+            pool = self.pool = open_pool(url)
             self._worker = build_worker(
                 self.settings,
                 slack=self.slack,

@@ -12,15 +12,19 @@ APP_SECRET_KEYS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY", 
 
 
 def environment_with_secrets(
-    environ: Mapping[str, str], get_secret: Callable[[str], str] | None = None
+    environ: Mapping[str, str],
+    get_secret: Callable[[str], str] | None = None,
+    *,
+    database: bool = True,
 ) -> dict[str, str]:
     """The environment, completed from the secrets BOT_SECRET_ID and DATABASE_SECRET_ID name.
 
     Variables already set win, so a value can be overridden without touching the secret.
+    `database=False` skips the database secret, for the Slack ack path that never uses it.
     """
     merged = dict(environ)
     bot_secret_id = merged.get("BOT_SECRET_ID")
-    db_secret_id = merged.get("DATABASE_SECRET_ID")
+    db_secret_id = merged.get("DATABASE_SECRET_ID") if database else None
     if not bot_secret_id and not db_secret_id:
         return merged
     fetch = get_secret or _secretsmanager_getter()
@@ -30,10 +34,21 @@ def environment_with_secrets(
             if values.get(key) and not merged.get(key):
                 merged[key] = str(values[key])
     if db_secret_id and not merged.get("DATABASE_URL"):
-        merged["DATABASE_URL"] = database_url_from_secret(
-            _parse(fetch(db_secret_id), "DATABASE_SECRET_ID")
-        )
+        merged["DATABASE_URL"] = database_url(merged, fetch) or ""
     return merged
+
+
+def database_url(
+    environ: Mapping[str, str], get_secret: Callable[[str], str] | None = None
+) -> str | None:
+    """DATABASE_URL, or one built from the RDS secret DATABASE_SECRET_ID names, or None."""
+    if environ.get("DATABASE_URL"):
+        return environ["DATABASE_URL"]
+    secret_id = environ.get("DATABASE_SECRET_ID")
+    if not secret_id:
+        return None
+    fetch = get_secret or _secretsmanager_getter()
+    return database_url_from_secret(_parse(fetch(secret_id), "DATABASE_SECRET_ID"))
 
 
 def database_url_from_secret(secret: Mapping[str, Any]) -> str:

@@ -117,6 +117,9 @@ def test_a_dm_is_acked_then_answered_by_the_async_invocation(deployment, fake_sl
     (call,) = deployment.invokes.calls
     assert call["FunctionName"] == LambdaContext.invoked_function_arn
     assert call["InvocationType"] == "Event"
+    # The ack read the app secret only; the database secret waits for the job.
+    assert lambda_handler._runtime.settings.database_url is None
+    assert lambda_handler._runtime.pool is None
 
     assert deployment.run_async_invokes() == 1
     assert len(fake_slack.messages("D1")) == 1
