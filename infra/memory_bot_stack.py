@@ -152,12 +152,7 @@ class MemoryBotStack(Stack):
             # Slack gets its ack within 3 s; the async self-invocation then may wait 15-30 s
             # for Aurora to resume from pause before calling OpenAI.
             timeout=Duration.seconds(120),
-            log_group=logs.LogGroup(
-                self,
-                "BotLogs",
-                retention=logs.RetentionDays.ONE_MONTH,
-                removal_policy=RemovalPolicy.DESTROY,
-            ),
+            log_group=self._log_group("BotLogs"),
             **common,
         )
         for secret in (self.app_secret, db_secret):
@@ -183,12 +178,7 @@ class MemoryBotStack(Stack):
             # Long enough for the handler to keep retrying while a paused cluster resumes.
             timeout=Duration.minutes(5),
             execute_after=[self.cluster],
-            log_group=logs.LogGroup(
-                self,
-                "MigrateLogs",
-                retention=logs.RetentionDays.ONE_MONTH,
-                removal_policy=RemovalPolicy.DESTROY,
-            ),
+            log_group=self._log_group("MigrateLogs"),
             **common,
         )
         for secret in (self.app_secret, db_secret):
@@ -208,6 +198,14 @@ class MemoryBotStack(Stack):
             value=self.app_secret.secret_name,
         )
         CfnOutput(self, "AppSecretArn", value=self.app_secret.secret_arn)
+
+    def _log_group(self, construct_id: str) -> logs.LogGroup:
+        return logs.LogGroup(
+            self,
+            construct_id,
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
 
     def _allow_self_invoke(self, function: lambda_.Function) -> None:
         """Let the function hand slow work to an async invocation of itself, and nothing else.
