@@ -36,8 +36,10 @@ lint: $(VENV)/.dev
 package: $(VENV)/.dev  ## Build dist/lambda.zip for AWS Lambda (Python 3.12, x86_64)
 	$(PY) scripts/package_lambda.py
 
-bench: $(VENV)/.dev  ## Print the benchmark tables
-	$(PY) benchmarks/run_all.py
+bench: $(VENV)/.dev  ## Print the benchmark tables (quick defaults)
+	$(PY) benchmarks/lambda_perf.py
+	$(PY) benchmarks/message_cost.py
+	$(PY) benchmarks/memory_scale.py
 
 clean:
 	rm -rf $(VENV) build dist .data
