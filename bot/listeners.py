@@ -30,7 +30,6 @@ FORGET_HELP = (
     "• `/forget <words>` — erase only memories about those words, e.g. `/forget rust`\n"
     "• `/interests` — see what I remember first"
 )
-WORKING_ON_IT = "One moment…"
 
 
 def register(app: App, submit: Submit) -> None:
@@ -122,24 +121,20 @@ def register(app: App, submit: Submit) -> None:
     def on_home(ack: Ack, body: dict, event: dict) -> None:
         ack()
         if event.get("tab", "home") == "home":
-            submit(
-                {**_identity(body), "kind": "home", "event_key": f"event:{body.get('event_id')}"}
-            )
+            submit(_event_job("home", body))
 
     @app.event("assistant_thread_started")
     def on_assistant_thread(ack: Ack, body: dict, event: dict) -> None:
         ack()
         thread = event.get("assistant_thread") or {}
-        submit(
-            {
-                **_identity(body),
-                "user_id": thread.get("user_id") or _identity(body)["user_id"],
-                "kind": "assistant_started",
-                "event_key": f"event:{body.get('event_id')}",
-                "channel": thread.get("channel_id"),
-                "thread_ts": thread.get("thread_ts"),
-            }
+        job = _event_job(
+            "assistant_started",
+            body,
+            channel=thread.get("channel_id"),
+            thread_ts=thread.get("thread_ts"),
         )
+        job["user_id"] = thread.get("user_id") or job["user_id"]
+        submit(job)
 
     # Bolt answers 404 to requests no listener matches, and Slack then retries and eventually
     # disables event delivery. Everything the bot doesn't use is acknowledged and dropped.
@@ -217,6 +212,10 @@ def _identity(body: dict) -> dict[str, Any]:
         or (user.get("team_id") if isinstance(user, dict) else None)
     )
     return {"team_id": team_id, "user_id": user_id}
+
+
+def _event_job(kind: str, body: dict, **fields: Any) -> Job:
+    return {**_identity(body), "kind": kind, "event_key": f"event:{body.get('event_id')}", **fields}
 
 
 def _memory_job(kind: str, body: dict) -> Job:

@@ -70,6 +70,3 @@ class Responder:
                         raise ModelError(f"model stream ended with {event.type}")
         except openai.OpenAIError as exc:
             raise ModelError(type(exc).__name__) from exc
-
-    def answer(self, instructions: str, input_items: list[dict[str, str]]) -> str:
-        return "".join(self.stream(instructions, input_items))

@@ -116,10 +116,6 @@ class MemoryService:
     def list_all(self, team_id: str, user_id: str) -> list[Memory]:
         return [Memory.from_item(item) for item in self._all_items(team_id, user_id)]
 
-    def get(self, team_id: str, user_id: str, key: str) -> Memory | None:
-        item = self._store.get(namespace(team_id, user_id), key)
-        return Memory.from_item(item) if item else None
-
     def forget_all(self, team_id: str, user_id: str) -> int:
         items = self._all_items(team_id, user_id)
         self._delete(items)
