@@ -237,7 +237,7 @@ class Worker:
     def _job_interests(self, job: Job) -> None:
         memories = self._memories.list_all(job["team_id"], job["user_id"])
         text, body = blocks.interests(memories)
-        self._respond(job, text=text, blocks=body, replace_original=job.get("replace", False))
+        self._respond(job, text=text, blocks=body)
 
     def _job_export(self, job: Job) -> None:
         team, user = job["team_id"], job["user_id"]
