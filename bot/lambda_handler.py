@@ -120,7 +120,7 @@ def _run_job(runtime: _Runtime, job: dict[str, Any], started: float) -> dict[str
         runtime.worker().run(job)
     except Exception:  # noqa: BLE001
         log.exception("job could not start", extra={"job_kind": job.get("kind")})
-        from bot.worker import apologise
+        from bot.notices import apologise
 
         apologise(runtime.slack, job)
     return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}

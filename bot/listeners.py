@@ -11,10 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 
 from bot import blocks
 from bot.dispatch import Job
 from bot.limits import MAX_JOB_TEXT_CHARS
+from bot.notices import apologise
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ FORGET_HELP = (
 
 
 def register(app: App, submit: Submit) -> None:
+    submit = _guarded(submit, app.client)
+
     @app.middleware
     def log_request(body: dict, next_: Callable[[], Any]) -> Any:
         # Identifiers only: message text and memories never reach INFO logs.
@@ -167,6 +171,19 @@ def register(app: App, submit: Submit) -> None:
     @app.error
     def on_error(error: Exception, body: dict) -> None:
         log.error("listener failed: %s", type(error).__name__, exc_info=error)
+
+
+def _guarded(submit: Submit, client: WebClient) -> Submit:
+    """A hand-off that fails (e.g. Lambda refusing the async invoke) still gets an answer."""
+
+    def hand_off(job: Job) -> None:
+        try:
+            submit(job)
+        except Exception:  # noqa: BLE001 - never let it escape a listener
+            log.exception("could not hand the job over", extra={"job_kind": job.get("kind")})
+            apologise(client, job)
+
+    return hand_off
 
 
 def _from_a_bot(event: dict, context: BoltContext) -> bool:

@@ -24,6 +24,7 @@ from bot.assistant import Assistant
 from bot.ledger import Ledger
 from bot.llm import ModelError
 from bot.memory import Memory, MemoryService
+from bot.notices import APOLOGY, apologise
 from bot.prompt import MAX_THREAD_MESSAGES, ThreadMessage, clip
 from bot.slack_reply import Destination, deliver, post_text
 
@@ -31,13 +32,6 @@ log = logging.getLogger(__name__)
 
 Job = dict[str, Any]
 
-APOLOGY = (
-    "Sorry, something went wrong while I was working on an answer. Please try again in a moment."
-)
-MEMORY_DOWN = (
-    "Sorry, I can't reach my memory right now, so nothing was shown or changed. "
-    "Please try again in a minute."
-)
 EMPTY_MESSAGE = (
     "Hi! Ask me anything about tech. I'll remember what you tell me you care about, and you "
     "can see or erase it any time with `/interests` and `/forget`."
@@ -335,22 +329,6 @@ class Worker:
 
     def _tell_failure(self, job: Job) -> None:
         apologise(self._slack, job, self._webhook)
-
-
-def apologise(
-    slack: WebClient, job: Job, webhook: Callable[[str], WebhookClient] = WebhookClient
-) -> None:
-    """Tell the person a job failed, in the place they expect an answer."""
-    try:
-        if job.get("kind") == "reply":
-            dest = Destination(
-                job["channel"], job.get("reply_thread_ts"), job["team_id"], job["user_id"]
-            )
-            post_text(slack, dest, APOLOGY)
-        elif job.get("response_url"):
-            webhook(job["response_url"]).send(text=MEMORY_DOWN, response_type="ephemeral")
-    except Exception:  # noqa: BLE001 - nothing left to tell them with
-        log.exception("could not tell the person about the failure", extra=_log_fields(job))
 
 
 def _export(memory: Memory) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from slack_bolt import BoltRequest
 
 from bot.app import build_app, build_worker, slack_client
 from bot.llm import openai_client
+from bot.notices import APOLOGY
 from bot.prompt import MAX_MESSAGE_CHARS
 from bot.storage import open_pool
-from bot.worker import APOLOGY, EMPTY_MESSAGE, FILES_ONLY
+from bot.worker import EMPTY_MESSAGE, FILES_ONLY
 from tests import slack_requests as sr
 from tests.harness import Bot, ack_text, wire_bot
 
@@ -224,3 +225,14 @@ def test_with_the_database_down_commands_say_so(bot_without_database):
     bot = bot_without_database
     _, url = bot.command("/interests", user="U1")
     assert "can't reach my memory" in bot.last_response_text(url)
+
+
+def test_when_the_hand_off_fails_the_person_still_gets_an_answer(settings, pool, fake_slack):
+    def refuse(job):
+        raise RuntimeError("Lambda said TooManyRequestsException")
+
+    app = build_app(settings, client=slack_client(settings), submit=refuse)
+    harness = Bot(app=app, dispatcher=None, slack=fake_slack, openai=None, pool=pool)
+    body = sr.event_body(sr.dm_event("U1", "hello", team_id="T1"), team_id="T1")
+    assert harness.send(body).status == 200
+    assert [m["text"] for m in fake_slack.messages("D1")] == [APOLOGY]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.worker import APOLOGY
+from bot.notices import APOLOGY
 from tests.harness import ack_text
 
 
