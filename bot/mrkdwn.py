@@ -6,9 +6,10 @@ import re
 
 # chat.startStream/appendStream and `markdown_text` accept 12,000 characters per message.
 MAX_MARKDOWN_CHARS = 12_000
-# A `text` message shows about 40,000 characters, but a section block holds 3,000;
-# splitting at the smaller limit keeps every part valid wherever it ends up.
+# A section block holds 3,000 characters and a message 50 blocks; splitting at the section
+# limit keeps every part valid wherever it ends up.
 MAX_SECTION_CHARS = 3_000
+MAX_BLOCKS = 50
 
 _CODE_FENCE = re.compile(r"```.*?```", re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]+`")

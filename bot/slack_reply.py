@@ -18,7 +18,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.chat_stream import ChatStream
 
-from bot.mrkdwn import MAX_MARKDOWN_CHARS, split_markdown, to_mrkdwn
+from bot.mrkdwn import (
+    MAX_BLOCKS,
+    MAX_MARKDOWN_CHARS,
+    MAX_SECTION_CHARS,
+    split_markdown,
+    to_mrkdwn,
+)
+from bot.prompt import clip
 
 log = logging.getLogger(__name__)
 
@@ -126,16 +133,29 @@ def _update(
 
 
 def _show(client: WebClient, dest: Destination, ts: str, text: str, *, final: bool) -> None:
-    parts = split_markdown(text)
+    pages = _pages(to_mrkdwn(text))
+    notification = clip(to_mrkdwn(text), MAX_SECTION_CHARS)
     client.chat_update(
-        channel=dest.channel, ts=ts, text=to_mrkdwn(parts[0]) + ("" if final else " …")
+        channel=dest.channel,
+        ts=ts,
+        text=notification if final else notification + " …",
+        blocks=pages[0],
     )
     if final:
-        # Anything past one message's limit follows as more messages in the same place.
-        for extra in parts[1:]:
+        # Past 50 sections the answer goes on in more messages in the same place.
+        for page in pages[1:]:
             client.chat_postMessage(
-                channel=dest.channel, thread_ts=dest.thread_ts, text=to_mrkdwn(extra)
+                channel=dest.channel, thread_ts=dest.thread_ts, text=notification, blocks=page
             )
+
+
+def _pages(mrkdwn: str) -> list[list[dict]]:
+    """Section blocks of at most 3,000 characters, at most 50 to a message."""
+    sections = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": part}}
+        for part in split_markdown(mrkdwn, MAX_SECTION_CHARS)
+    ]
+    return [sections[i : i + MAX_BLOCKS] for i in range(0, len(sections), MAX_BLOCKS)]
 
 
 def post_text(client: WebClient, dest: Destination, text: str) -> None:

@@ -214,3 +214,16 @@ def test_an_event_for_the_home_tab_of_another_tab_is_ignored(bot):
 def test_the_dm_event_carries_no_thread_context_when_top_level(bot):
     bot.event(sr.dm_event("U1", "hi", team_id="T1"))
     assert bot.slack.calls_to("conversations.replies") == []
+
+
+def test_a_long_answer_by_updates_fills_sections_of_at_most_3000_characters(bot):
+    from bot.mrkdwn import MAX_SECTION_CHARS, to_mrkdwn
+
+    answer = ("**Point.** " + "detail " * 60 + "\n\n") * 16  # ~7,000 characters
+    bot.openai.reply_text = answer
+    bot.dm("U1", "explain at length")
+    (message,) = bot.slack.messages("D1")
+    sections = [b["text"]["text"] for b in message["blocks"]]
+    assert len(sections) >= 3
+    assert all(len(s) <= MAX_SECTION_CHARS for s in sections)
+    assert "".join("".join(sections).split()) == "".join(to_mrkdwn(answer).split())

@@ -201,6 +201,8 @@ class FakeSlack(LoopbackServer):
         message = self._find(params)
         if "text" in params:
             message["text"] = params["text"]
+        if params.get("blocks"):
+            message["blocks"] = _as_json(params["blocks"])
         return {
             "channel": params.get("channel"),
             "ts": params.get("ts"),
