@@ -46,6 +46,7 @@ from bot.storage import (  # noqa: E402
     migrate,
     open_pool,
 )
+from bot.vectors import Vector  # noqa: E402
 
 LIMIT = 20  # what the reply path asks for (MemoryService.relevant(..., limit=20))
 TEAMS = 10
@@ -137,8 +138,9 @@ def user_rows(user: User, dims: int, seed: int) -> tuple[list[tuple[str, dict]],
     return rows, random_vectors(rng, 2 * user.count, dims)
 
 
-def query_vector(seed: int, n: int, dims: int) -> list[float]:
-    return as_floats(random_vectors(random.Random(f"{seed}:query:{n}"), 1, dims))
+def query_vector(seed: int, n: int, dims: int) -> Vector:
+    # A Vector, as bot.embeddings.OpenAIEmbedder returns: it goes to PostgreSQL in binary.
+    return Vector(as_floats(random_vectors(random.Random(f"{seed}:query:{n}"), 1, dims)))
 
 
 # ----------------------------------------------------------------------------- bulk load

@@ -11,6 +11,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.vectors import Vector
+
 if TYPE_CHECKING:
     from openai import OpenAI
 
@@ -55,4 +57,4 @@ class OpenAIEmbedder:
         extra = {"dimensions": self._dims} if self._model.startswith("text-embedding-3") else {}
         response = self._client.embeddings.create(model=self._model, input=inputs, **extra)
         ordered = sorted(response.data, key=lambda item: item.index)
-        return [list(item.embedding) for item in ordered]
+        return [Vector(item.embedding) for item in ordered]

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from bot import vectors
+
 if TYPE_CHECKING:
     from langgraph.store.postgres import PostgresStore
 
@@ -80,6 +82,7 @@ def open_pool(
         reconnect_timeout=60,
         # Aurora drops idle connections when it auto-pauses; check before handing one out.
         check=ConnectionPool.check_connection,
+        configure=vectors.register,
     )
     pool.open(wait=False)
     return pool
