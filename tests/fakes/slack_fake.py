@@ -65,6 +65,7 @@ class FakeSlack(LoopbackServer):
     def __init__(self, team_id: str = "T1", bot_user_id: str = "UBOT", bot_id: str = "BBOT"):
         super().__init__()
         self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
+        self.socket_mode_url = ""
         self._faults = FaultPlan()
         self._state_lock = threading.Lock()
         self._reset_state()
@@ -238,6 +239,10 @@ class FakeSlack(LoopbackServer):
                 if thread_ts in (m["ts"], m.get("thread_ts"))
             ]
         return {"messages": messages, "has_more": False}
+
+    def _apps_connections_open(self, params: dict) -> dict:
+        # Set by a test that runs Socket Mode against tests.fakes.socket_mode_fake.
+        return {"url": self.socket_mode_url}
 
     def _conversations_open(self, params: dict) -> dict:
         users = str(params.get("users", ""))

@@ -1,0 +1,72 @@
+"""`bot serve`: the local way to run, end to end over a loopback Socket Mode connection."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from urllib.parse import parse_qsl
+
+import pytest
+
+from tests import slack_requests as sr
+from tests.fakes.socket_mode_fake import FakeSocketMode
+
+
+@pytest.fixture
+def served_bot(fake_slack, fake_openai, database_url, pool, tmp_path):
+    with FakeSocketMode() as socket_mode:
+        fake_slack.socket_mode_url = socket_mode.url
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"],
+            env={
+                "PATH": os.environ["PATH"],
+                "HOME": str(tmp_path),
+                "SLACK_BOT_TOKEN": "xoxb-test",
+                "SLACK_APP_TOKEN": "xapp-test",
+                "OPENAI_API_KEY": "sk-test",
+                "SLACK_API_URL": fake_slack.base_url,
+                "OPENAI_BASE_URL": fake_openai.base_url,
+                "DATABASE_URL": database_url,
+                "EMBEDDING_DIMS": "256",
+            },
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            yield socket_mode
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_serve_answers_a_dm_and_a_command_over_socket_mode(served_bot, fake_slack, fake_openai):
+    fake_openai.reply_text = "Hello over Socket Mode."
+    event = sr.dm_event("U1", "I love Rust.", team_id="T1")
+    envelope = served_bot.send("events_api", json.loads(sr.event_body(event, team_id="T1")))
+    served_bot.ack(envelope, timeout=60)  # the first one waits for start-up
+
+    fake_slack.wait_for("chat.update", timeout=30)
+    deadline = time.monotonic() + 30
+    while not fake_slack.calls_to("views.publish") and time.monotonic() < deadline:
+        time.sleep(0.1)  # the Home tab is refreshed after extraction
+    assert [m["text"] for m in fake_slack.messages("D1")] == ["Hello over Socket Mode."]
+
+    url = fake_slack.response_url("sm")
+    body = sr.command_body("/interests", "", user="U1", team_id="T1", response_url=url)
+    served_bot.ack(served_bot.send("slash_commands", dict(parse_qsl(body))))
+    (listing,) = fake_slack.wait_for("response_url:sm", timeout=30)
+    assert "Rust" in json.dumps(listing.params)
+
+    # An ack that carries an answer (the /forget confirmation) travels back over the socket.
+    body = sr.command_body("/forget", "", user="U1", team_id="T1", response_url=url)
+    ack = served_bot.ack(served_bot.send("slash_commands", dict(parse_qsl(body))))
+    assert "forget_all_confirm" in json.dumps(ack["payload"])
