@@ -8,6 +8,9 @@ from psycopg_pool import ConnectionPool
 
 # Slack retries for minutes and Lambda's async retries for hours; a day covers both.
 DEDUPE_RETENTION = "1 day"
+# A claim never finished after this long belongs to a worker that died (a Lambda timeout is
+# 120 s), so a retry may take the job over instead of leaving the person without an answer.
+STALE_CLAIM = "150 seconds"
 # Pruning on a small share of claims keeps the table bounded without a scheduled job.
 _PRUNE_PROBABILITY = 0.01
 
@@ -18,7 +21,8 @@ class Ledger:
         self._rng = rng or random.Random()
 
     def claim(self, event_key: str) -> bool:
-        """True the first time `event_key` is seen, False for every repeat (retries, replays)."""
+        """True the first time `event_key` is seen, False for every repeat (retries, replays),
+        unless the first claimant died before finishing (see STALE_CLAIM)."""
         with self._pool.connection() as conn:
             if self._rng.random() < _PRUNE_PROBABILITY:
                 conn.execute(
@@ -26,11 +30,20 @@ class Ledger:
                     (DEDUPE_RETENTION,),
                 )
             row = conn.execute(
-                "INSERT INTO bot_processed_events (event_key) VALUES (%s) "
-                "ON CONFLICT DO NOTHING RETURNING event_key",
-                (event_key,),
+                "INSERT INTO bot_processed_events AS e (event_key) VALUES (%s) "
+                "ON CONFLICT (event_key) DO UPDATE SET created_at = now() "
+                "WHERE e.finished_at IS NULL AND e.created_at < now() - %s::interval "
+                "RETURNING event_key",
+                (event_key, STALE_CLAIM),
             ).fetchone()
         return row is not None
+
+    def finish(self, event_key: str) -> None:
+        with self._pool.connection() as conn:
+            conn.execute(
+                "UPDATE bot_processed_events SET finished_at = now() WHERE event_key = %s",
+                (event_key,),
+            )
 
     def learning_enabled(self, team_id: str, user_id: str) -> bool:
         with self._pool.connection() as conn:

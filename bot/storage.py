@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS bot_processed_events (
     event_key text PRIMARY KEY,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE bot_processed_events ADD COLUMN IF NOT EXISTS finished_at timestamptz;
 CREATE INDEX IF NOT EXISTS bot_processed_events_created_idx
     ON bot_processed_events (created_at);
 CREATE TABLE IF NOT EXISTS bot_user_prefs (

@@ -89,7 +89,11 @@ class Worker:
             if kind != "reply" and not self._first_time(job):
                 log.info("duplicate job ignored", extra=_log_fields(job))
                 return
-            handler(job)
+            try:
+                handler(job)
+            finally:
+                if kind != "reply":
+                    self._finish(job)
         except Exception:  # noqa: BLE001 - the last line of defence: log, tell the person
             log.exception("job failed", extra=_log_fields(job))
             self._tell_failure(job)
@@ -120,12 +124,21 @@ class Worker:
         finally:
             if not in_assistant_thread:  # Slack clears a thread's status when the reply lands
                 self._remove_reaction(job)
+            if database_up:
+                self._finish(job)
 
     def _first_time(self, job: Job) -> bool:
         """Claim the job's event; raises if the database can't be reached."""
         if not self._database_ready():
             raise ConnectionError("database not reachable")
         return self._ledger.claim(job["event_key"])
+
+    def _finish(self, job: Job) -> None:
+        """Mark the job's event done, so no retry takes it over as abandoned."""
+        try:
+            self._ledger.finish(job["event_key"])
+        except Exception:  # noqa: BLE001 - worst case a late retry repeats a finished job
+            log.warning("could not mark the job finished", extra=_log_fields(job))
 
     def _answer(
         self, job: Job, dest: Destination, database_up: bool, in_assistant_thread: bool

@@ -34,3 +34,17 @@ def test_learning_is_on_by_default_and_switchable_per_person(pool):
     assert ledger.learning_enabled("T1", "U1") is False
     assert ledger.learning_enabled("T1", "U2") is True
     assert ledger.learning_enabled("T2", "U1") is True
+
+
+def test_an_abandoned_claim_can_be_taken_over_but_a_finished_one_cannot(pool):
+    ledger = Ledger(pool)
+    assert ledger.claim("event:crashed") is True
+    assert ledger.claim("event:done") is True
+    ledger.finish("event:done")
+    assert ledger.claim("event:crashed") is False  # its worker may still be running
+
+    with pool.connection() as conn:  # ...three minutes later, it evidently died
+        conn.execute("UPDATE bot_processed_events SET created_at = now() - interval '3 minutes'")
+    assert ledger.claim("event:crashed") is True
+    assert ledger.claim("event:done") is False
+    assert ledger.claim("event:crashed") is False
