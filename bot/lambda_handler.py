@@ -99,8 +99,15 @@ def _lambda_client():
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     started = time.perf_counter()
-    runtime = _get_runtime()
-    if isinstance(event, dict) and JOB_EVENT_KEY in event:
+    is_job = isinstance(event, dict) and JOB_EVENT_KEY in event
+    try:
+        runtime = _get_runtime()
+    except Exception as exc:  # noqa: BLE001 - e.g. the app secret not filled in yet
+        # Logged, not raised: a raise would make Lambda retry a job that can't run either.
+        logging.basicConfig()
+        log.error("the bot cannot start: %s", exc)
+        return {"ok": False} if is_job else {"statusCode": 500, "body": "not configured"}
+    if is_job:
         return _run_job(runtime, event[JOB_EVENT_KEY], started)
     response = runtime.http(event, context)
     log.info(

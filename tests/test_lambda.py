@@ -256,3 +256,23 @@ def test_slacks_url_verification_challenge_is_answered(deployment):
     assert response["statusCode"] == 200
     assert "abc123" in response["body"]
     assert deployment.invokes.calls == []
+
+
+def test_an_unfilled_app_secret_is_logged_clearly_and_not_raised(aws, monkeypatch, capfd):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    empty = {"SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": "", "OPENAI_API_KEY": ""}
+    monkeypatch.setenv("BOT_SECRET_ID", _secret("memory-bot/empty", {**empty, "UNUSED": "x"}))
+    monkeypatch.setattr(lambda_handler, "_runtime", None)
+    body = sr.event_body(sr.dm_event("U1", "hi", team_id="T1"), team_id="T1")
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        response = lambda_handler.handler(function_url_event(body, SECRET), LambdaContext())
+        job = lambda_handler.handler({"memory_bot_job": {"kind": "reply"}}, LambdaContext())
+    finally:
+        root.handlers[:], root.level = handlers, level
+    assert response["statusCode"] == 500
+    assert job == {"ok": False}
+    err = capfd.readouterr().err
+    assert "the bot cannot start" in err and "SLACK_BOT_TOKEN" in err
