@@ -44,9 +44,9 @@ def _load_settings() -> Settings:
 
 
 def _open_database(settings: Settings):
-    from bot.storage import database_url, migrate, open_pool, wait_until_ready
+    from bot.storage import database_url_or_embedded, migrate, open_pool, wait_until_ready
 
-    pool = open_pool(database_url(settings))
+    pool = open_pool(database_url_or_embedded(settings))
     if not wait_until_ready(pool, attempts=3):
         pool.close()
         raise ConfigError(

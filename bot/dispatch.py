@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -37,8 +38,6 @@ class ThreadDispatcher:
 
     def drain(self, timeout: float = 30.0) -> None:
         """Wait until every job submitted so far (and any it submitted) has finished."""
-        import time
-
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:

@@ -144,25 +144,12 @@ def register(app: App, submit: Submit) -> None:
     # disables event delivery. Everything the bot doesn't use is acknowledged and dropped.
     anything = re.compile(".*")
 
-    @app.event(anything)
-    def ignore_event(ack: Ack) -> None:
-        ack()
-
-    @app.action(anything)
-    def ignore_action(ack: Ack) -> None:
-        ack()
+    for kind in (app.event, app.action, app.view, app.shortcut):
+        kind(anything)(_ack_only)
 
     @app.command(anything)
     def ignore_command(ack: Ack, command: dict) -> None:
         ack(text=f"I don't handle `{_clip(command.get('command') or '')}`.")
-
-    @app.view(anything)
-    def ignore_view(ack: Ack) -> None:
-        ack()
-
-    @app.shortcut(anything)
-    def ignore_shortcut(ack: Ack) -> None:
-        ack()
 
     @app.options(anything)
     def ignore_options(ack: Ack) -> None:
@@ -171,6 +158,10 @@ def register(app: App, submit: Submit) -> None:
     @app.error
     def on_error(error: Exception, body: dict) -> None:
         log.error("listener failed: %s", type(error).__name__, exc_info=error)
+
+
+def _ack_only(ack: Ack) -> None:
+    ack()
 
 
 def _guarded(submit: Submit, client: WebClient) -> Submit:

@@ -52,7 +52,7 @@ def embedded_database_url(data_dir: Path) -> str:
     return server.get_uri()
 
 
-def database_url(settings: Settings) -> str:
+def database_url_or_embedded(settings: Settings) -> str:
     return settings.database_url or embedded_database_url(settings.data_dir)
 
 
