@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.webhook import WebhookClient
 
 from bot import listeners
 from bot.listeners import Submit
@@ -24,6 +27,8 @@ if TYPE_CHECKING:
 
     from bot.assistant import Assistant
     from bot.worker import Worker
+
+T = TypeVar("T")
 
 
 def slack_client(settings: Settings) -> WebClient:
@@ -42,19 +47,31 @@ def slack_client(settings: Settings) -> WebClient:
 def build_app(
     settings: Settings, *, client: WebClient, submit: Submit, socket_mode: bool = False
 ) -> App:
-    """The Bolt app. Over HTTP every request's signature is checked; Socket Mode has none."""
+    """The Bolt app. Over HTTP every request's signature is checked; Socket Mode has none.
+
+    Authorization is answered from configuration, never from Slack: no `auth.test` runs before
+    an ack, so a slow or failing Slack API can't turn into errors for Slack's own requests. The
+    installation's identity is resolved by the worker (bot/installation.py).
+    """
     if not socket_mode:
         settings.require("SLACK_SIGNING_SECRET")
+    settings.require("SLACK_BOT_TOKEN")
+    token = settings.slack_bot_token
+
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+
     app = App(
-        client=client,
+        # Tokenless: Bolt gives each request a client carrying the token `authorize` returns,
+        # and a token here as well would only earn a "token will be unused" warning.
+        client=WebClient(base_url=client.base_url, retry_handlers=client.retry_handlers),
+        authorize=authorize,
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=not socket_mode,
         # Lambda freezes after the response, so listeners finish (ack + hand-off) before it.
         process_before_response=True,
-        # auth.test happens lazily on the first request instead of at cold start.
-        token_verification_enabled=False,
     )
-    listeners.register(app, submit)
+    listeners.register(app, submit, client)
     return app
 
 
@@ -67,16 +84,45 @@ def build_worker(
     chat_model: BaseChatModel | None = None,
     database_ready: Callable[[], bool] = lambda: True,
 ) -> Worker:
+    from bot.commands import MemoryCommands
+    from bot.installation import InstallationResolver
     from bot.ledger import Ledger
+    from bot.preferences import PreferenceStore
+    from bot.scopes import ScopeProvider
+    from bot.turn import ChannelKinds, Turn
     from bot.worker import Worker
 
-    return Worker(
+    assistant = _once(
+        lambda: build_assistant(settings, pool=pool, openai=openai, chat_model=chat_model)
+    )
+    prefs = PreferenceStore(pool)
+    scopes = ScopeProvider(
+        InstallationResolver(slack), pool, ttl_minutes=_ttl_minutes(settings.memory_ttl_days)
+    )
+    commands = MemoryCommands(
         slack=slack,
-        assistant=lambda: build_assistant(
-            settings, pool=pool, openai=openai, chat_model=chat_model
-        ),
-        ledger=Ledger(pool),
+        assistant=assistant,
+        prefs=prefs,
+        pool=pool,
+        installation=scopes.get,
+        forget_installation_cache=scopes.forget,
+        webhook=WebhookClient,
+        cap=settings.memory_max_per_person,
+        ttl_days=settings.memory_ttl_days,
+    )
+    ledger = Ledger(pool)
+    turn = Turn(
+        slack=slack,
+        assistant=assistant,
+        ledger=ledger,
+        prefs=prefs,
+        installation=scopes.get,
+        channel_kinds=ChannelKinds(slack),
         database_ready=database_ready,
+        on_learned=commands.publish_home_quietly,
+    )
+    return Worker(
+        slack=slack, turn=turn, commands=commands, ledger=ledger, database_ready=database_ready
     )
 
 
@@ -89,22 +135,44 @@ def build_assistant(
 ) -> Assistant:
     from bot.assistant import Assistant
     from bot.embeddings import OpenAIEmbedder
+    from bot.learning import Learner
     from bot.llm import Responder, extraction_model, openai_client
     from bot.memory import MemoryService
-    from bot.storage import build_store
+    from bot.storage import StoreBuilder
 
     openai = openai or openai_client(settings)
-    store = build_store(
-        pool,
+    stores = StoreBuilder(
         OpenAIEmbedder(openai, settings.embedding_model, settings.embedding_dims),
         settings.embedding_dims,
     )
+    ttl_minutes = _ttl_minutes(settings.memory_ttl_days)
     return Assistant(
-        MemoryService(
-            store,
+        MemoryService(stores, pool, ttl_days=settings.memory_ttl_days),
+        Learner(
+            stores,
+            pool,
             chat_model or extraction_model(settings),
-            extraction_context=settings.memory_limit,
+            max_per_person=settings.memory_max_per_person,
+            ttl_minutes=ttl_minutes,
         ),
         Responder(openai, settings.chat_model),
         settings.memory_limit,
     )
+
+
+def _ttl_minutes(days: int) -> float | None:
+    return days * 24 * 60 if days else None
+
+
+def _once(build: Callable[[], T]) -> Callable[[], T]:
+    """Build on first use (a cold worker shows it is working first), then reuse."""
+    lock = threading.Lock()
+    built: list[T] = []
+
+    def get() -> T:
+        with lock:
+            if not built:
+                built.append(build())
+            return built[0]
+
+    return get

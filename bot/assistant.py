@@ -1,7 +1,7 @@
 """The conversation itself, independent of Slack: recall, answer, learn.
 
-Slack's worker and the terminal `bot chat` both talk through this, so what a person sees in
-the terminal is exactly what the bot does in Slack.
+Slack's turn and the terminal `bot chat` both talk through this, so what a person sees in the
+terminal is exactly what the bot does in Slack.
 """
 
 from __future__ import annotations
@@ -9,23 +9,35 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 
+from bot.learning import Learned, Learner
 from bot.llm import Responder
-from bot.memory import Memory, MemoryService
+from bot.memory import Memory, MemoryService, Source
 from bot.prompt import ThreadMessage, build_input, build_instructions
 
 log = logging.getLogger(__name__)
 
 
 class Assistant:
-    def __init__(self, memories: MemoryService, responder: Responder, memory_limit: int) -> None:
+    def __init__(
+        self,
+        memories: MemoryService,
+        learner: Learner,
+        responder: Responder,
+        memory_limit: int,
+    ) -> None:
         self.memories = memories
+        self.learner = learner
         self._responder = responder
         self._memory_limit = memory_limit
 
-    def recall(self, team_id: str, user_id: str, text: str) -> list[Memory]:
-        """The most relevant memories, or none if the memory store can't be reached."""
+    def recall(
+        self, scope_id: str, user_id: str, text: str, *, include_private: bool
+    ) -> list[Memory]:
+        """The most relevant memories the answer may use, or none if the store can't be reached."""
         try:
-            return self.memories.relevant(team_id, user_id, text, self._memory_limit)
+            return self.memories.relevant(
+                scope_id, user_id, text, self._memory_limit, include_private=include_private
+            )
         except Exception:  # noqa: BLE001 - an answer without memories beats no answer
             log.exception("memory lookup failed; answering without memories")
             return []
@@ -39,5 +51,12 @@ class Assistant:
         """Stream the model's answer. Raises bot.llm.ModelError if the model fails."""
         return self._responder.stream(build_instructions(memories), build_input(thread, text))
 
-    def learn(self, team_id: str, user_id: str, text: str) -> None:
-        self.memories.extract(team_id, user_id, text)
+    def learn(
+        self,
+        scope_id: str,
+        user_id: str,
+        text: str,
+        source: Source,
+        existing: Sequence[Memory] = (),
+    ) -> Learned:
+        return self.learner.learn(scope_id, user_id, text, source, existing)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Sequence
 
 from bot.settings import ConfigError, Settings
@@ -15,8 +16,17 @@ LOCAL_TEAM = "local"
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="create or upgrade the database schema (idempotent)")
+    commands.add_parser(
+        "migrate",
+        help="create or upgrade the database schema (idempotent); with SLACK_BOT_TOKEN set, "
+        "also move memories kept under old per-workspace IDs into this installation",
+    )
     commands.add_parser("serve", help="run the Slack bot over Socket Mode")
+    commands.add_parser("sweep", help="delete memories not mentioned for MEMORY_TTL_DAYS")
+    forget_user = commands.add_parser(
+        "forget-user", help="erase everything the bot keeps about a person (e.g. who left)"
+    )
+    forget_user.add_argument("user_id", help="their Slack user ID, e.g. U012AB3CD")
     chat = commands.add_parser("chat", help="talk to the bot in this terminal, no Slack needed")
     chat.add_argument("--user", required=True, help="who you are; memories are kept per name")
     args = parser.parse_args(argv)
@@ -26,7 +36,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot import logs
 
         logs.configure(settings.log_level, json_format=not sys.stderr.isatty())
-        return {"migrate": _migrate, "serve": _serve, "chat": _chat}[args.command](settings, args)
+        run = {
+            "migrate": _migrate,
+            "serve": _serve,
+            "chat": _chat,
+            "sweep": _sweep,
+            "forget-user": _forget_user,
+        }[args.command]
+        return run(settings, args)
     except ConfigError as exc:
         print(f"bot: {exc}", file=sys.stderr)
         return 2
@@ -59,8 +76,53 @@ def _open_database(settings: Settings):
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     pool = _open_database(settings)
-    pool.close()
-    print("Database schema is up to date.")
+    try:
+        print("Database schema is up to date.")
+        if settings.slack_bot_token:
+            from bot.app import slack_client
+            from bot.installation import InstallationResolver
+            from bot.scopes import register_and_adopt
+
+            installation = InstallationResolver(slack_client(settings)).get()
+            moved = register_and_adopt(
+                pool, installation, ttl_minutes=settings.memory_ttl_days * 24 * 60 or None
+            )
+            print(
+                f"Installation {installation.scope_id}: moved {moved} memories kept under "
+                "older per-workspace IDs into it."
+            )
+    finally:
+        pool.close()
+    return 0
+
+
+def _sweep(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_assistant
+
+    pool = _open_database(settings)
+    try:
+        swept = build_assistant(settings, pool=pool).memories.sweep_expired()
+    finally:
+        pool.close()
+    print(f"Deleted {swept} expired memories.")
+    return 0
+
+
+def _forget_user(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.erasure import forget_user_everywhere
+
+    user = args.user_id.strip()
+    if not user or "." in user or "%" in user:
+        raise ConfigError(f"{user!r} doesn't look like a Slack user ID (e.g. U012AB3CD).")
+    pool = _open_database(settings)
+    try:
+        erased = forget_user_everywhere(pool, user)
+    finally:
+        pool.close()
+    print(
+        f"Erased everything about {user}: {erased.memories} memories and {erased.other_rows} "
+        "other rows (settings, history of what the memory cap let go)."
+    )
     return 0
 
 
@@ -80,13 +142,35 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     worker = build_worker(settings, slack=slack, pool=pool)
     dispatcher = ThreadDispatcher(worker.run)
     app = build_app(settings, client=slack, submit=dispatcher.submit, socket_mode=True)
+    stop_sweeping = _sweep_daily(worker.sweep)
     print("Connected to Slack over Socket Mode. DM the bot or @mention it. Ctrl-C stops.")
     try:
         SocketModeHandler(app, settings.slack_app_token).start()
     finally:
+        stop_sweeping.set()
         dispatcher.shutdown()
         pool.close()
     return 0
+
+
+SWEEP_INTERVAL_S = 24 * 60 * 60
+
+
+def _sweep_daily(sweep) -> threading.Event:
+    """Expire old memories once a day while serving (AWS runs the same sweep on a schedule)."""
+    import logging
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(SWEEP_INTERVAL_S):
+            try:
+                sweep()
+            except Exception:  # noqa: BLE001 - tomorrow's sweep catches up
+                logging.getLogger(__name__).exception("memory sweep failed")
+
+    threading.Thread(target=loop, name="sweep", daemon=True).start()
+    return stop
 
 
 def _check_token_shape(name: str, value: str | None, prefix: str) -> None:
@@ -115,6 +199,7 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("OPENAI_API_KEY")
     from bot.app import build_assistant
     from bot.llm import ModelError
+    from bot.memory import ConversationKind, Source
     from bot.prompt import ThreadMessage
 
     pool = _open_database(settings)
@@ -145,7 +230,7 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
                     count = assistant.memories.forget_all(LOCAL_TEAM, user)
                     print(f"Forgot everything ({count}).")
                 continue
-            memories = assistant.recall(LOCAL_TEAM, user, text)
+            memories = assistant.recall(LOCAL_TEAM, user, text, include_private=True)
             if memories:
                 print("  (remembering: " + ", ".join(m.topic for m in memories) + ")")
             print("bot> ", end="", flush=True)
@@ -159,11 +244,10 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"\n(the model failed: {exc}; try again)")
                 continue
             history += [ThreadMessage(False, text), ThreadMessage(True, answer)]
-            before = {m.key: m for m in assistant.memories.list_all(LOCAL_TEAM, user)}
-            assistant.learn(LOCAL_TEAM, user, text)
-            for memory in assistant.memories.list_all(LOCAL_TEAM, user):
-                if before.get(memory.key) != memory:
-                    print(f"  (learned: {memory.topic} — {memory.description or ''})")
+            # A terminal conversation is as private as a DM.
+            learned = assistant.learn(LOCAL_TEAM, user, text, Source(ConversationKind.DM), memories)
+            for memory in learned.saved:
+                print(f"  (learned: {memory.topic} — {memory.description or ''})")
     finally:
         pool.close()
 

@@ -1,4 +1,4 @@
-"""The bot's own small tables: which events were already handled, and each person's settings."""
+"""Which events were already handled, so Slack's retries and Lambda's re-deliveries do nothing."""
 
 from __future__ import annotations
 
@@ -43,21 +43,4 @@ class Ledger:
             conn.execute(
                 "UPDATE bot_processed_events SET finished_at = now() WHERE event_key = %s",
                 (event_key,),
-            )
-
-    def learning_enabled(self, team_id: str, user_id: str) -> bool:
-        with self._pool.connection() as conn:
-            row = conn.execute(
-                "SELECT learning_enabled FROM bot_user_prefs WHERE team_id = %s AND user_id = %s",
-                (team_id, user_id),
-            ).fetchone()
-        return True if row is None else bool(row["learning_enabled"])
-
-    def set_learning(self, team_id: str, user_id: str, enabled: bool) -> None:
-        with self._pool.connection() as conn:
-            conn.execute(
-                "INSERT INTO bot_user_prefs (team_id, user_id, learning_enabled) "
-                "VALUES (%s, %s, %s) ON CONFLICT (team_id, user_id) DO UPDATE "
-                "SET learning_enabled = EXCLUDED.learning_enabled, updated_at = now()",
-                (team_id, user_id, enabled),
             )

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.dispatch import Job
+from bot.installation import scope_from_payload
 from bot.limits import MAX_JOB_TEXT_CHARS
 from bot.notices import apologise
 
@@ -34,8 +35,8 @@ FORGET_HELP = (
 )
 
 
-def register(app: App, submit: Submit) -> None:
-    submit = _guarded(submit, app.client)
+def register(app: App, submit: Submit, client: WebClient) -> None:
+    submit = _guarded(submit, client)
 
     @app.middleware
     def log_request(body: dict, next_: Callable[[], Any]) -> Any:
@@ -118,8 +119,68 @@ def register(app: App, submit: Submit) -> None:
     @app.action(blocks.LEARNING_TOGGLE)
     def on_learning_toggle(ack: Ack, body: dict, action: dict) -> None:
         ack()
-        enabled = any(o.get("value") == "on" for o in action.get("selected_options") or [])
-        submit({**_memory_job("set_learning", body), "enabled": enabled})
+        submit({**_memory_job("set_learning", body), "enabled": _switched_on(action)})
+
+    @app.action(blocks.PRIVATE_IN_CHANNELS_TOGGLE)
+    def on_private_toggle(ack: Ack, body: dict, action: dict) -> None:
+        ack()
+        job = _memory_job("set_private_in_channels", body)
+        submit({**job, "enabled": _switched_on(action)})
+
+    @app.action(blocks.INTERESTS_PAGE)
+    def on_interests_page(ack: Ack, body: dict, action: dict) -> None:
+        ack()
+        submit({**_memory_job("interests", body), "cursor": str(action.get("value") or "")})
+
+    @app.action(blocks.HOME_PAGE)
+    def on_home_page(ack: Ack, body: dict, action: dict) -> None:
+        ack()
+        submit({**_memory_job("home", body), "cursor": str(action.get("value") or "")})
+
+    @app.action(blocks.EDIT_MEMORY)
+    @app.action(blocks.ADD_MEMORY)
+    def on_edit(ack: Ack, body: dict, action: dict) -> None:
+        ack()
+        key = (
+            str(action.get("value") or "") if action.get("action_id") == blocks.EDIT_MEMORY else ""
+        )
+        submit(
+            {**_memory_job("open_editor", body), "key": key, "trigger_id": body.get("trigger_id")}
+        )
+
+    @app.view(blocks.MEMORY_EDITOR)
+    def on_editor_submit(ack: Ack, body: dict, view: dict) -> None:
+        fields, errors = blocks.read_editor(view)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        submit({**_memory_job("save_memory", body), "fields": fields})
+
+    @app.shortcut(blocks.FORGET_FROM_MESSAGE)
+    def on_forget_from_message(ack: Ack, body: dict) -> None:
+        ack()
+        message = body.get("message") or {}
+        submit(
+            {
+                **_memory_job("forget_message", body),
+                "author_id": message.get("user"),
+                "message_ts": message.get("ts"),
+                "message_channel": (body.get("channel") or {}).get("id"),
+            }
+        )
+
+    @app.event("app_uninstalled")
+    def on_uninstalled(ack: Ack, body: dict) -> None:
+        ack()
+        submit(_event_job("uninstalled", body, scope_id=scope_from_payload(body)))
+
+    @app.event("tokens_revoked")
+    def on_tokens_revoked(ack: Ack, body: dict, event: dict) -> None:
+        ack()
+        # Only the bot token holds the installation; revoked user tokens change nothing here.
+        if (event.get("tokens") or {}).get("bot"):
+            submit(_event_job("uninstalled", body, scope_id=scope_from_payload(body)))
 
     @app.event("app_home_opened")
     def on_home(ack: Ack, body: dict, event: dict) -> None:
@@ -164,6 +225,10 @@ def _ack_only(ack: Ack) -> None:
     ack()
 
 
+def _switched_on(action: dict) -> bool:
+    return any(o.get("value") == "on" for o in action.get("selected_options") or [])
+
+
 def _guarded(submit: Submit, client: WebClient) -> Submit:
     """A hand-off that fails (e.g. Lambda refusing the async invoke) still gets an answer."""
 
@@ -191,12 +256,16 @@ def _reply_job(
 ) -> Job:
     text = event.get("text") or ""
     in_dm = event.get("channel_type") == "im"
+    authorizations = body.get("authorizations") or [{}]
     return {
         "kind": "reply",
         "event_key": f"event:{body.get('event_id') or event.get('client_msg_id') or event['ts']}",
-        "team_id": body.get("team_id") or event.get("team"),
+        # The person's own workspace, which Slack wants with a stream; memories are addressed
+        # by the installation's scope instead (resolved by the worker).
+        "team_id": event.get("user_team") or event.get("team") or body.get("team_id"),
         "user_id": event["user"],
         "channel": event["channel"],
+        "channel_type": event.get("channel_type"),
         "message_ts": event["ts"],
         "thread_ts": event.get("thread_ts"),
         "reply_thread_ts": reply_thread_ts,
@@ -204,7 +273,7 @@ def _reply_job(
         # The worker cuts the model's input further; this only keeps the job small.
         "text": text[:MAX_JOB_TEXT_CHARS],
         "has_files": bool(event.get("files")),
-        "bot_user_id": context.bot_user_id,
+        "bot_user_id": context.bot_user_id or authorizations[0].get("user_id"),
     }
 
 
@@ -233,6 +302,8 @@ def _memory_job(kind: str, body: dict) -> Job:
         "kind": kind,
         "event_key": f"{kind}:{trigger}",
         "response_url": body.get("response_url"),
+        "from_home": (body.get("container") or {}).get("type") == "view"
+        or (body.get("view") or {}).get("type") == "home",
     }
 
 

@@ -1,29 +1,41 @@
-"""What the bot remembers about a person: schema, LangMem extraction, list/search/forget."""
+"""What the bot remembers about a person: the schema, where each memory came from, where it may
+be used, and reading, correcting and erasing it. Learning new ones is bot/learning.py.
+
+A memory lives in LangGraph's PostgresStore under `("memories", scope_id, user_id)`, where the
+scope is the Slack installation (bot/installation.py). Its value is LangMem's shape,
+`{"kind": "UserTechInterest", "content": {...}}`, plus `private` and `sources` (provenance).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
-from dataclasses import dataclass
-from datetime import datetime
-from functools import cached_property
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, conint
 
 if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
-    from langgraph.store.base import BaseStore, Item
+    from langgraph.store.base import Item
+    from psycopg_pool import ConnectionPool
+
+    from bot.storage import StoreBuilder
 
 log = logging.getLogger(__name__)
 
 MEMORY_ROOT = "memories"
-EXTRACTION_INSTRUCTIONS = "Extract the user's interests and technical background in detail"
+MEMORY_KIND = "UserTechInterest"
 # Cosine similarity above which `/forget <words>` also takes memories that don't contain the words
 # but mean the same thing ("k8s" for Kubernetes). High on purpose: forgetting the wrong thing
 # is worse than asking the person to be more specific.
 SEMANTIC_FORGET_THRESHOLD = 0.6
-_PAGE = 200
+# A memory keeps the places it was learned or reinforced, newest last, up to this many.
+MAX_SOURCES = 5
 
 
 class UserTechInterest(BaseModel):
@@ -44,11 +56,84 @@ class UserTechInterest(BaseModel):
     )
 
 
-def namespace(team_id: str, user_id: str) -> tuple[str, str, str]:
-    """Raw Slack IDs as separate elements: a person is only ever unique within a team."""
-    if not team_id or not user_id:
-        raise ValueError("team_id and user_id are both required")
-    return (MEMORY_ROOT, team_id, user_id)
+class ConversationKind(StrEnum):
+    DM = "dm"
+    ASSISTANT = "assistant"
+    PRIVATE_CHANNEL = "private_channel"
+    GROUP_DM = "group_dm"
+    PUBLIC_CHANNEL = "public_channel"
+    HOME = "home"  # added or edited by the person in the Home tab
+    UNKNOWN = "unknown"  # learned before provenance was kept
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+    @property
+    def is_private(self) -> bool:
+        """Only what was said where anyone in the workspace could read it is public."""
+        return self is not ConversationKind.PUBLIC_CHANNEL
+
+    @property
+    def is_personal(self) -> bool:
+        """Surfaces only the person reads, where every memory of theirs may be used."""
+        return self in (ConversationKind.DM, ConversationKind.ASSISTANT)
+
+
+_KIND_LABELS = {
+    ConversationKind.DM: "a DM",
+    ConversationKind.ASSISTANT: "an assistant thread",
+    ConversationKind.PRIVATE_CHANNEL: "a private channel",
+    ConversationKind.GROUP_DM: "a group DM",
+    ConversationKind.PUBLIC_CHANNEL: "a public channel",
+    ConversationKind.HOME: "the Home tab",
+    ConversationKind.UNKNOWN: "an earlier conversation",
+}
+
+
+def may_use_private(where: ConversationKind, private_in_channels: bool) -> bool:
+    """Whether an answer posted in `where` may be given the person's private memories."""
+    return where.is_personal or private_in_channels
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where and when a memory was learned."""
+
+    kind: ConversationKind
+    channel: str | None = None
+    ts: str | None = None
+    permalink: str | None = None
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "kind": self.kind.value}
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> Source | None:
+        if not isinstance(raw, dict):
+            return None
+        try:
+            kind = ConversationKind(raw.get("kind"))
+        except ValueError:
+            kind = ConversationKind.UNKNOWN
+        return cls(kind, raw.get("channel"), raw.get("ts"), raw.get("permalink"), raw.get("at", ""))
+
+
+def normalise_topic(topic: str) -> str:
+    """The form two topics are compared in: "  Kubernetes " and "kubernetes" are one memory."""
+    return " ".join(topic.casefold().split())
+
+
+def namespace(scope_id: str, user_id: str) -> tuple[str, str, str]:
+    if not scope_id or not user_id:
+        raise ValueError("scope_id and user_id are both required")
+    return (MEMORY_ROOT, scope_id, user_id)
+
+
+def prefix(scope_id: str, user_id: str) -> str:
+    """The namespace as PostgresStore writes it in the `prefix` column."""
+    return ".".join(namespace(scope_id, user_id))
 
 
 @dataclass(frozen=True)
@@ -58,135 +143,275 @@ class Memory:
     category: str | None
     interest_level: int | None
     description: str | None
+    # Unknown provenance counts as private: it may have come from a DM.
+    private: bool = True
+    sources: tuple[Source, ...] = ()
     updated_at: datetime | None = None
     score: float | None = None
 
     @classmethod
-    def from_item(cls, item: Item) -> Memory:
-        value: dict[str, Any] = item.value or {}
+    def from_value(
+        cls, key: str, value: dict[str, Any] | None, updated_at: datetime | None = None
+    ) -> Memory:
+        value = value or {}
         content = value.get("content", value)
         if not isinstance(content, dict):
             content = {"topic": str(content)}
         level = content.get("interest_level")
+        sources = tuple(s for s in map(Source.from_dict, value.get("sources") or []) if s)
         return cls(
-            key=item.key,
+            key=key,
             topic=str(content.get("topic") or "(untitled)"),
-            category=content.get("category"),
+            category=content.get("category") or None,
             interest_level=level if isinstance(level, int) else None,
-            description=content.get("description"),
-            updated_at=getattr(item, "updated_at", None),
-            score=getattr(item, "score", None),
+            description=content.get("description") or None,
+            private=value.get("private") is not False,
+            sources=sources,
+            updated_at=updated_at,
         )
+
+    @classmethod
+    def from_item(cls, item: Item) -> Memory:
+        memory = cls.from_value(item.key, item.value, getattr(item, "updated_at", None))
+        score = getattr(item, "score", None)
+        return memory if score is None else _with(memory, score=score)
+
+    @property
+    def content(self) -> UserTechInterest:
+        return UserTechInterest(
+            topic=self.topic,
+            category=self.category,
+            interest_level=self.interest_level,
+            description=self.description,
+        )
+
+    @property
+    def source(self) -> Source | None:
+        """Where it was most recently learned."""
+        return self.sources[-1] if self.sources else None
+
+    def value(self) -> dict[str, Any]:
+        return {
+            "kind": MEMORY_KIND,
+            "content": self.content.model_dump(),
+            "private": self.private,
+            "sources": [s.to_dict() for s in self.sources[-MAX_SOURCES:]],
+        }
+
+    def learned_from(self, channel: str, ts: str) -> bool:
+        return any(s.channel == channel and s.ts == ts for s in self.sources)
 
     def matches_words(self, words: str) -> bool:
         pattern = re.compile(rf"(?<!\w){re.escape(words.strip())}(?!\w)", re.IGNORECASE)
         return any(
-            field and pattern.search(field)
-            for field in (self.topic, self.category, self.description)
+            text and pattern.search(text) for text in (self.topic, self.category, self.description)
         )
+
+
+def _with(memory: Memory, **changes: Any) -> Memory:
+    return replace(memory, **changes)
+
+
+@dataclass(frozen=True)
+class Page:
+    memories: list[Memory]
+    total: int
+    next_cursor: str | None  # pass back to get the following page; None on the last
+
+
+# Rows that have expired are invisible even before the sweep deletes them.
+_LIVE = "(expires_at IS NULL OR expires_at > now())"
 
 
 class MemoryService:
-    """One person's memories, always addressed by (team_id, user_id).
+    """Reads, corrects and erases one person's memories, always addressed by (scope, user).
 
-    Reads pass refresh_ttl=False: memories have no TTL, and the store would otherwise wrap every
-    search in an UPDATE of the rows it found.
+    Similarity search goes through the LangGraph store; listings are plain SQL on its `store`
+    table with keyset pagination, so a page costs the same however many memories exist.
+    Store reads pass refresh_ttl=False: reading a memory does not reinforce it, learning does.
     """
 
-    def __init__(
-        self,
-        store: BaseStore,
-        chat_model: BaseChatModel | None = None,
-        *,
-        extraction_context: int = 20,
-    ) -> None:
-        self._store = store
-        self._chat_model = chat_model
-        # How many existing memories the extractor is shown: as many as a reply uses, so it
-        # updates a topic it already knows rather than adding it again.
-        self._extraction_context = extraction_context
+    def __init__(self, stores: StoreBuilder, pool: ConnectionPool, *, ttl_days: int = 0) -> None:
+        self._stores = stores
+        self._store = stores.on(pool)
+        self._pool = pool
+        self.ttl_minutes = ttl_days * 24 * 60 if ttl_days else None
 
-    def relevant(self, team_id: str, user_id: str, query: str, limit: int) -> list[Memory]:
-        """The `limit` memories closest to `query`, no similarity cut-off (fewer stored: all)."""
+    # --- reading -------------------------------------------------------------------------
+
+    def relevant(
+        self, scope_id: str, user_id: str, query: str, limit: int, *, include_private: bool
+    ) -> list[Memory]:
+        """The `limit` memories closest to `query`; only public ones unless `include_private`."""
         items = self._store.search(
-            namespace(team_id, user_id), query=query or " ", limit=limit, refresh_ttl=False
+            namespace(scope_id, user_id),
+            query=query or " ",
+            filter=None if include_private else {"private": False},
+            limit=limit,
+            refresh_ttl=False,
         )
         return [Memory.from_item(item) for item in items]
 
-    def list_all(self, team_id: str, user_id: str) -> list[Memory]:
-        return [Memory.from_item(item) for item in self._all_items(team_id, user_id)]
+    def get(self, scope_id: str, user_id: str, key: str) -> Memory | None:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND key = %s "
+                f"AND {_LIVE}",
+                (prefix(scope_id, user_id), key),
+            ).fetchone()
+        return Memory.from_value(row["key"], row["value"], row["updated_at"]) if row else None
 
-    def forget_all(self, team_id: str, user_id: str) -> int:
-        items = self._all_items(team_id, user_id)
-        self._delete(items)
-        return len(items)
+    def page(self, scope_id: str, user_id: str, *, limit: int, cursor: str | None = None) -> Page:
+        """Most recently learned first; `cursor` continues after the previous page's last."""
+        after = _decode_cursor(cursor)
+        where = f"prefix = %s AND {_LIVE}"
+        params: list[Any] = [prefix(scope_id, user_id)]
+        if after:
+            where += " AND (updated_at, key) < (%s, %s)"
+            params += list(after)
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                f"SELECT key, value, updated_at FROM store WHERE {where} "
+                "ORDER BY updated_at DESC, key DESC LIMIT %s",
+                (*params, limit + 1),
+            ).fetchall()
+            total = conn.execute(
+                f"SELECT count(*) AS n FROM store WHERE prefix = %s AND {_LIVE}",
+                (prefix(scope_id, user_id),),
+            ).fetchone()["n"]
+        memories = [Memory.from_value(r["key"], r["value"], r["updated_at"]) for r in rows]
+        next_cursor = None
+        if len(memories) > limit:
+            memories = memories[:limit]
+            last = rows[limit - 1]
+            next_cursor = _encode_cursor(last["updated_at"], last["key"])
+        return Page(memories, total, next_cursor)
 
-    def forget_one(self, team_id: str, user_id: str, key: str) -> Memory | None:
+    def list_all(self, scope_id: str, user_id: str) -> list[Memory]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND {_LIVE} "
+                "ORDER BY updated_at DESC, key DESC",
+                (prefix(scope_id, user_id),),
+            ).fetchall()
+        return [Memory.from_value(r["key"], r["value"], r["updated_at"]) for r in rows]
+
+    # --- correcting ----------------------------------------------------------------------
+
+    def save(
+        self,
+        scope_id: str,
+        user_id: str,
+        content: UserTechInterest,
+        *,
+        private: bool,
+        key: str | None = None,
+    ) -> Memory:
+        """Write what the person typed in the editor, re-embedded, in one transaction.
+
+        One memory per topic: if the (new) topic names another of their memories, that one
+        is replaced by this one.
+        """
+        from langgraph.store.base import PutOp
+
+        from bot.learning import person_lock
+
+        ns = namespace(scope_id, user_id)
+        with self._pool.connection() as conn, conn.transaction():
+            person_lock(conn, scope_id, user_id)
+            old = self.get(scope_id, user_id, key) if key else None
+            sources = old.sources if old else (Source(ConversationKind.HOME),)
+            memory = Memory(
+                key=old.key if old else new_key(),
+                topic=content.topic,
+                category=content.category,
+                interest_level=content.interest_level,
+                description=content.description,
+                private=private,
+                sources=sources,
+            )
+            twins = conn.execute(
+                "SELECT key FROM store WHERE prefix = %s AND key <> %s "
+                "AND lower(regexp_replace(btrim(value->'content'->>'topic'), '\\s+', ' ', 'g')) "
+                "= %s",
+                (prefix(scope_id, user_id), memory.key, normalise_topic(memory.topic)),
+            ).fetchall()
+            ops = [PutOp(ns, row["key"], None) for row in twins]
+            ops.append(PutOp(ns, memory.key, memory.value(), ttl=self.ttl_minutes))
+            self._stores.on(conn).batch(ops)
+        return memory
+
+    # --- erasing -------------------------------------------------------------------------
+
+    def forget_all(self, scope_id: str, user_id: str) -> int:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "DELETE FROM store WHERE prefix = %s", (prefix(scope_id, user_id),)
+            ).rowcount
+
+    def forget_one(self, scope_id: str, user_id: str, key: str) -> Memory | None:
         """Delete one memory, looked up inside the caller's own namespace only."""
-        ns = namespace(team_id, user_id)
-        item = self._store.get(ns, key)
-        if item is None:
-            return None
-        self._store.delete(ns, key)
-        return Memory.from_item(item)
+        gone = self._delete(scope_id, user_id, [key])
+        return gone[0] if gone else None
 
-    def forget_matching(self, team_id: str, user_id: str, words: str) -> list[Memory]:
+    def forget_matching(self, scope_id: str, user_id: str, words: str) -> list[Memory]:
         """Delete memories that contain `words` (whole words, any case) or mean the same."""
         words = words.strip()
         if not words:
             return []
-        ns = namespace(team_id, user_id)
-        doomed = {
-            item.key: item
-            for item in self._all_items(team_id, user_id)
-            if Memory.from_item(item).matches_words(words)
-        }
-        for item in self._store.search(ns, query=words, limit=50, refresh_ttl=False):
+        doomed = {m.key for m in self.list_all(scope_id, user_id) if m.matches_words(words)}
+        for item in self._store.search(
+            namespace(scope_id, user_id), query=words, limit=50, refresh_ttl=False
+        ):
             if item.score is not None and item.score >= SEMANTIC_FORGET_THRESHOLD:
-                doomed.setdefault(item.key, item)
-        items = list(doomed.values())
-        self._delete(items)
-        return [Memory.from_item(item) for item in items]
+                doomed.add(item.key)
+        return self._delete(scope_id, user_id, sorted(doomed))
 
-    def extract(self, team_id: str, user_id: str, text: str) -> None:
-        """Let LangMem turn the person's message into new or updated memories."""
-        if not text.strip():
-            return
-        self._manager.invoke(
-            {"messages": [{"role": "user", "content": text}]},
-            config={"configurable": {"team_id": team_id, "user_id": user_id}},
-        )
+    def forget_from_message(
+        self, scope_id: str, user_id: str, channel: str, ts: str
+    ) -> list[Memory]:
+        """Delete every memory that one message of the person's taught or reinforced."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT key FROM store WHERE prefix = %s AND value->'sources' @> %s::jsonb",
+                (prefix(scope_id, user_id), json.dumps([{"channel": channel, "ts": ts}])),
+            ).fetchall()
+        return self._delete(scope_id, user_id, [r["key"] for r in rows])
 
-    @cached_property
-    def _manager(self):
-        # LangMem pulls in LangChain; importing it here keeps it off every path but extraction.
-        from langmem import create_memory_store_manager
+    def sweep_expired(self) -> int:
+        """Delete memories not reinforced within the TTL (vectors go by cascade)."""
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "DELETE FROM store WHERE prefix LIKE %s AND expires_at IS NOT NULL "
+                "AND expires_at <= now()",
+                (f"{MEMORY_ROOT}.%",),
+            ).rowcount
 
-        if self._chat_model is None:
-            raise RuntimeError("MemoryService needs a chat model to extract memories")
-        return create_memory_store_manager(
-            self._chat_model,
-            schemas=[UserTechInterest],
-            instructions=EXTRACTION_INSTRUCTIONS,
-            enable_inserts=True,
-            enable_deletes=False,
-            namespace=(MEMORY_ROOT, "{team_id}", "{user_id}"),
-            query_limit=self._extraction_context,
-            store=self._store,
-        )
+    def _delete(self, scope_id: str, user_id: str, keys: Sequence[str]) -> list[Memory]:
+        if not keys:
+            return []
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "DELETE FROM store WHERE prefix = %s AND key = ANY(%s) "
+                "RETURNING key, value, updated_at",
+                (prefix(scope_id, user_id), list(keys)),
+            ).fetchall()
+        return [Memory.from_value(r["key"], r["value"], r["updated_at"]) for r in rows]
 
-    def _all_items(self, team_id: str, user_id: str) -> list[Item]:
-        ns = namespace(team_id, user_id)
-        items: list[Item] = []
-        while True:
-            page = self._store.search(ns, limit=_PAGE, offset=len(items), refresh_ttl=False)
-            items.extend(page)
-            if len(page) < _PAGE:
-                return items
 
-    def _delete(self, items: list[Item]) -> None:
-        from langgraph.store.base import PutOp
+def new_key() -> str:
+    return str(uuid.uuid4())
 
-        if items:
-            # One batch: the store turns it into a DELETE per namespace; vectors go by cascade.
-            self._store.batch([PutOp(item.namespace, item.key, None) for item in items])
+
+def _encode_cursor(updated_at: datetime, key: str) -> str:
+    return f"{updated_at.isoformat()}|{key}"
+
+
+def _decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    if not cursor:
+        return None
+    stamp, _, key = cursor.partition("|")
+    try:
+        return datetime.fromisoformat(stamp), key
+    except ValueError:
+        return None

@@ -23,6 +23,9 @@ MEMORY_DOWN = (
 )
 
 
+_TOLD_BY_DM = {"save_memory", "open_editor", "set_learning", "set_private_in_channels"}
+
+
 def apologise(
     slack: WebClient,
     job: dict[str, Any],
@@ -37,6 +40,9 @@ def apologise(
             post_text(slack, dest, APOLOGY)
         elif job.get("response_url"):
             webhook(job["response_url"]).send(text=MEMORY_DOWN, response_type="ephemeral")
+        elif job.get("kind") in _TOLD_BY_DM and job.get("user_id"):
+            # Modals and the Home tab have no response_url: the app's DM is where they hear.
+            slack.chat_postMessage(channel=job["user_id"], text=MEMORY_DOWN)
     except Exception:  # noqa: BLE001 - nothing left to tell them with
         log.exception(
             "could not tell the person about the failure", extra={"job_kind": job.get("kind")}

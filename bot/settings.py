@@ -73,6 +73,9 @@ class Settings:
     embedding_model: str = "text-embedding-3-small"
     embedding_dims: int = 1536
     memory_limit: int = 20
+    memory_max_per_person: int = 200
+    # 0 keeps memories until the person erases them.
+    memory_ttl_days: int = 365
     log_level: str = "INFO"
 
     @classmethod
@@ -94,6 +97,8 @@ class Settings:
             embedding_model=_str(env, "EMBEDDING_MODEL", cls.embedding_model),
             embedding_dims=_int(env, "EMBEDDING_DIMS", cls.embedding_dims),
             memory_limit=_int(env, "MEMORY_LIMIT", cls.memory_limit),
+            memory_max_per_person=_int(env, "MEMORY_MAX_PER_PERSON", cls.memory_max_per_person),
+            memory_ttl_days=_int(env, "MEMORY_TTL_DAYS", cls.memory_ttl_days, minimum=0),
             log_level=(_str(env, "LOG_LEVEL", "INFO") or "INFO").upper(),
         )
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from psycopg import Connection
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -36,6 +38,25 @@ CREATE TABLE IF NOT EXISTS bot_user_prefs (
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (team_id, user_id)
 );
+ALTER TABLE bot_user_prefs
+    ADD COLUMN IF NOT EXISTS private_in_channels boolean NOT NULL DEFAULT false;
+CREATE TABLE IF NOT EXISTS bot_installations (
+    scope_id text PRIMARY KEY,
+    team_id text,
+    enterprise_id text,
+    first_seen timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS bot_memory_evictions (
+    team_id text NOT NULL,
+    user_id text NOT NULL,
+    topic text NOT NULL,
+    evicted_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS bot_memory_evictions_person_idx
+    ON bot_memory_evictions (team_id, user_id, evicted_at DESC);
+-- Listing a person's memories newest first, a page at a time, without OFFSET.
+CREATE INDEX IF NOT EXISTS bot_store_prefix_updated_idx
+    ON store (prefix, updated_at DESC, key DESC);
 """
 
 # Each memory embeds its topic and its description separately; search keeps the best of the two,
@@ -115,30 +136,38 @@ def wait_until_ready(
     return False
 
 
-def build_store(
-    pool: ConnectionPool,
-    embed: Callable[[Sequence[str]], list[list[float]]],
-    dims: int,
-) -> PostgresStore:
-    from langgraph.store.postgres import PostgresStore
+@dataclass(frozen=True)
+class StoreBuilder:
+    """Builds LangGraph stores over the pool, or over one connection so that a store's writes
+    join a transaction the caller holds (e.g. under a per-person lock)."""
 
-    return PostgresStore(
-        pool,
-        index={
-            "dims": dims,
-            "embed": embed,
-            "fields": EMBEDDED_FIELDS,
-            # Exact search, no ANN index: every lookup is confined to one person's namespace
-            # (tens of rows, found through the prefix B-tree), where an HNSW scan followed by the
-            # namespace filter would return fewer rows than asked. See benchmarks/memory_scale.py.
-            "ann_index_config": {"kind": "flat"},
-        },
-    )
+    embed: Callable[[Sequence[str]], list[list[float]]]
+    dims: int
+
+    def on(self, conn: ConnectionPool | Connection) -> PostgresStore:
+        from langgraph.store.postgres import PostgresStore
+
+        return PostgresStore(
+            conn,
+            index={
+                "dims": self.dims,
+                "embed": self.embed,
+                "fields": EMBEDDED_FIELDS,
+                # Exact search, no ANN index: every lookup is confined to one person's namespace
+                # (at most MEMORY_MAX_PER_PERSON rows, found through the prefix B-tree), where an
+                # HNSW scan followed by the namespace filter would return fewer rows than asked.
+                # See benchmarks/memory_scale.py.
+                "ann_index_config": {"kind": "flat"},
+            },
+            # Expired memories are never returned, even before the sweep deletes them; reading
+            # a memory doesn't renew it (learning it again does).
+            ttl={"omit_expired": True, "refresh_on_read": False},
+        )
 
 
 def migrate(pool: ConnectionPool, dims: int) -> None:
     """Create or upgrade every table the bot uses. Safe to run repeatedly."""
-    build_store(pool, _never_embed, dims).setup()
+    StoreBuilder(_never_embed, dims).on(pool).setup()
     with pool.connection() as conn:
         conn.execute(_BOT_SCHEMA)
 

@@ -53,7 +53,10 @@ def clean_state(request, fake_openai, fake_slack):
     if "pool" in request.fixturenames:
         pool = request.getfixturevalue("pool")
         with pool.connection() as conn:
-            conn.execute("TRUNCATE store, store_vectors, bot_processed_events, bot_user_prefs")
+            conn.execute(
+                "TRUNCATE store, store_vectors, bot_processed_events, bot_user_prefs, "
+                "bot_installations, bot_memory_evictions"
+            )
     yield
 
 

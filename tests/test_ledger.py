@@ -1,6 +1,7 @@
 import random
 
 from bot.ledger import Ledger
+from bot.preferences import Preferences, PreferenceStore
 
 
 def test_an_event_is_claimed_once(pool):
@@ -28,12 +29,21 @@ def test_old_claims_are_pruned_so_the_table_stays_bounded(pool):
 
 
 def test_learning_is_on_by_default_and_switchable_per_person(pool):
-    ledger = Ledger(pool)
-    assert ledger.learning_enabled("T1", "U1") is True
-    ledger.set_learning("T1", "U1", False)
-    assert ledger.learning_enabled("T1", "U1") is False
-    assert ledger.learning_enabled("T1", "U2") is True
-    assert ledger.learning_enabled("T2", "U1") is True
+    prefs = PreferenceStore(pool)
+    assert prefs.get("T1", "U1").learning_enabled is True
+    prefs.update("T1", "U1", learning_enabled=False)
+    assert prefs.get("T1", "U1").learning_enabled is False
+    assert prefs.get("T1", "U2").learning_enabled is True
+    assert prefs.get("T2", "U1").learning_enabled is True
+
+
+def test_settings_back_at_their_defaults_leave_no_row(pool):
+    prefs = PreferenceStore(pool)
+    prefs.update("T1", "U1", private_in_channels=True)
+    assert prefs.get("T1", "U1") == Preferences(private_in_channels=True)
+    prefs.update("T1", "U1", private_in_channels=False)
+    with pool.connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM bot_user_prefs").fetchone()["n"] == 0
 
 
 def test_an_abandoned_claim_can_be_taken_over_but_a_finished_one_cannot(pool):

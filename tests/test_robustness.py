@@ -13,7 +13,7 @@ from bot.llm import openai_client
 from bot.notices import APOLOGY
 from bot.prompt import MAX_MESSAGE_CHARS
 from bot.storage import open_pool
-from bot.worker import EMPTY_MESSAGE, FILES_ONLY
+from bot.turn import EMPTY_MESSAGE, FILES_ONLY
 from tests import slack_requests as sr
 from tests.harness import Bot, ack_text, wire_bot
 

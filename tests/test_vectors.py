@@ -3,7 +3,7 @@
 import random
 
 from bot.memory import MemoryService, namespace
-from bot.storage import build_store
+from bot.storage import StoreBuilder
 from bot.vectors import Vector
 
 
@@ -26,14 +26,19 @@ def test_search_ranks_the_same_with_binary_and_text_query_vectors(pool):
     def embed(texts, wrap):
         return [wrap(vectors.get(t, query)) for t in texts]
 
-    binary = build_store(pool, lambda texts: embed(texts, Vector), 256)
-    text = build_store(pool, lambda texts: embed(texts, list), 256)
+    binary = StoreBuilder(lambda texts: embed(texts, Vector), 256)
+    text = StoreBuilder(lambda texts: embed(texts, list), 256)
     for key in docs:
-        binary.put(namespace("T1", "U1"), key, {"content": {"topic": f"t{key}"}})
+        binary.on(pool).put(namespace("T1", "U1"), key, {"content": {"topic": f"t{key}"}})
 
     ranked = {
-        name: [m.key for m in MemoryService(store).relevant("T1", "U1", "q", 20)]
-        for name, store in (("binary", binary), ("text", text))
+        name: [
+            m.key
+            for m in MemoryService(stores, pool).relevant(
+                "T1", "U1", "q", 20, include_private=True
+            )
+        ]
+        for name, stores in (("binary", binary), ("text", text))
     }
     assert ranked["binary"] == ranked["text"]
     assert len(ranked["binary"]) == 20

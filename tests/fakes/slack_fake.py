@@ -71,6 +71,11 @@ class FakeSlack(LoopbackServer):
         self._reset_state()
 
     def _reset_state(self) -> None:
+        # What auth.test answers per bot token (the default: a workspace install of team_id).
+        self.installations: dict[str, dict] = {}
+        # conversations.info per channel; unknown IDs answer by prefix (D: DM, G: private).
+        self.channels: dict[str, dict] = {}
+        self._token = ""
         self._counter = itertools.count(1)
         self._messages: dict[str, list[dict]] = {}  # channel -> messages, oldest first
         self._replies: dict[tuple[str, str], list[dict]] = {}
@@ -152,7 +157,10 @@ class FakeSlack(LoopbackServer):
             return json_reply({"ok": False, "error": error or "internal_error"}, status)
         method = getattr(self, "_" + name.replace(".", "_"), None)
         with self._state_lock:  # the bot calls Slack from several worker threads at once
+            self._token = auth.removeprefix("Bearer ") or str(params.get("token") or "")
             payload = method(params) if method else {}
+        if isinstance(payload, str):  # a method that fails the way Slack does
+            return json_reply({"ok": False, "error": payload})
         return json_reply({"ok": True, **payload})
 
     # -- message store helpers ----------------------------------------------------------
@@ -189,7 +197,33 @@ class FakeSlack(LoopbackServer):
             "user": "bot",
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+            **self.installations.get(self._token, {}),
         }
+
+    def _conversations_info(self, params: dict) -> dict | str:
+        channel = str(params.get("channel", ""))
+        if channel in self.channels:
+            return {"channel": {"id": channel, **self.channels[channel]}}
+        if not channel:
+            return "channel_not_found"
+        kinds = {
+            "D": {"is_im": True},
+            "G": {"is_private": True, "is_channel": True},
+            "C": {"is_channel": True, "is_private": False},
+        }
+        return {"channel": {"id": channel, **kinds.get(channel[0], {"is_channel": True})}}
+
+    def _chat_getPermalink(self, params: dict) -> dict:
+        channel, ts = params.get("channel", ""), str(params.get("message_ts", ""))
+        return {
+            "channel": channel,
+            "permalink": f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+        }
+
+    def _views_open(self, params: dict) -> dict:
+        view = _as_json(params.get("view")) or {}
+        return {"view": {**view, "id": f"V{next(self._counter):08d}"}}
 
     def _chat_postMessage(self, params: dict) -> dict:
         message = self._post(params, params.get("text", ""))

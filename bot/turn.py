@@ -1,0 +1,317 @@
+"""What happens to a DM or a mention: show working → recall → read the thread → answer → learn.
+
+Every step that can fail without spoiling the answer is allowed to: with the database down the
+bot answers without memories; with Slack unable to say where the bot is installed, likewise.
+Private memories (learned anywhere but a public channel) are only given to the model for answers
+in the person's DMs and assistant threads, unless the person allowed them in channels.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.assistant import Assistant
+from bot.installation import Installation
+from bot.ledger import Ledger
+from bot.llm import ModelError
+from bot.memory import ConversationKind, Memory, Source, may_use_private
+from bot.notices import APOLOGY
+from bot.preferences import Preferences, PreferenceStore
+from bot.prompt import MAX_THREAD_MESSAGES, ThreadMessage, clip
+from bot.slack_reply import Destination, deliver, post_text
+
+log = logging.getLogger(__name__)
+
+Job = dict[str, Any]
+
+EMPTY_MESSAGE = (
+    "Hi! Ask me anything about tech. I'll remember what you tell me you care about, and you "
+    "can see or erase it any time with `/interests` and `/forget`."
+)
+FILES_ONLY = "I can only read text for now, not files. Tell me in words what you'd like to know."
+THINKING_REACTION = "eyes"
+# Pages of 200: a thread longer than 1,000 messages is read only up to there.
+MAX_THREAD_PAGES = 5
+SUGGESTED_PROMPTS = [
+    {"title": "What do you remember about me?", "message": "What do you remember about me?"},
+    {
+        "title": "Recommend three topics for me",
+        "message": "Please recommend three technology topics for me and summarise each briefly.",
+    },
+    {"title": "What's new in my stack?", "message": "What's new lately in the tech I care about?"},
+]
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+# Message events name their conversation's kind; mentions don't, and are looked up.
+_CHANNEL_TYPES = {
+    "im": ConversationKind.DM,
+    "mpim": ConversationKind.GROUP_DM,
+    "group": ConversationKind.PRIVATE_CHANNEL,
+    "channel": ConversationKind.PUBLIC_CHANNEL,
+}
+
+
+class ChannelKinds:
+    """What kind of conversation a channel is, from conversations.info, remembered per process."""
+
+    def __init__(self, slack: WebClient) -> None:
+        self._slack = slack
+        self._known: dict[str, ConversationKind] = {}
+        self._lock = threading.Lock()
+
+    def of(self, channel: str) -> ConversationKind:
+        with self._lock:
+            if channel in self._known:
+                return self._known[channel]
+        try:
+            info = self._slack.conversations_info(channel=channel)["channel"]
+        except SlackApiError as exc:
+            # Unknown counts as private: its memories stay out of other channels.
+            log.warning("could not look up the channel: %s", exc.response.get("error"))
+            return ConversationKind.PRIVATE_CHANNEL
+        if info.get("is_im"):
+            kind = ConversationKind.DM
+        elif info.get("is_mpim"):
+            kind = ConversationKind.GROUP_DM
+        elif info.get("is_private") or info.get("is_group"):
+            kind = ConversationKind.PRIVATE_CHANNEL
+        else:
+            kind = ConversationKind.PUBLIC_CHANNEL
+        with self._lock:
+            self._known[channel] = kind
+        return kind
+
+
+class Turn:
+    def __init__(
+        self,
+        *,
+        slack: WebClient,
+        assistant: Callable[[], Assistant],
+        ledger: Ledger,
+        prefs: PreferenceStore,
+        installation: Callable[[], Installation],
+        channel_kinds: ChannelKinds,
+        database_ready: Callable[[], bool],
+        on_learned: Callable[[str, str], None],
+    ) -> None:
+        self._slack = slack
+        self._assistant = assistant
+        self._ledger = ledger
+        self._prefs = prefs
+        self._installation = installation
+        self._channel_kinds = channel_kinds
+        self._database_ready = database_ready
+        self._on_learned = on_learned
+
+    def reply(self, job: Job) -> None:
+        dest = Destination(
+            job["channel"], job.get("reply_thread_ts"), job.get("team_id"), job["user_id"]
+        )
+        in_assistant_thread = self._show_working(job)
+        try:
+            database_up = True
+            if not self._claim(job):
+                log.info("duplicate event ignored", extra=log_fields(job))
+                return
+        except Exception:  # noqa: BLE001 - answering without memory beats not answering
+            log.exception("database unavailable; answering without memories", extra=log_fields(job))
+            database_up = False
+        try:
+            where = (
+                ConversationKind.ASSISTANT
+                if in_assistant_thread
+                else _CHANNEL_TYPES.get(job.get("channel_type") or "")
+                or self._channel_kinds.of(job["channel"])
+            )
+            self._answer(job, dest, where, database_up, in_assistant_thread)
+        finally:
+            if not in_assistant_thread:  # Slack clears a thread's status when the reply lands
+                self._remove_reaction(job)
+            if database_up:
+                self._finish(job)
+
+    def suggest_prompts(self, job: Job) -> None:
+        self._slack.assistant_threads_setSuggestedPrompts(
+            channel_id=job["channel"],
+            thread_ts=job["thread_ts"],
+            title="Ask me anything about tech. I remember what you care about.",
+            prompts=SUGGESTED_PROMPTS,
+        )
+
+    # --- the steps -----------------------------------------------------------------------
+
+    def _claim(self, job: Job) -> bool:
+        if not self._database_ready():
+            raise ConnectionError("database not reachable")
+        return self._ledger.claim(job["event_key"])
+
+    def _finish(self, job: Job) -> None:
+        try:
+            self._ledger.finish(job["event_key"])
+        except Exception:  # noqa: BLE001 - worst case a late retry repeats a finished job
+            log.warning("could not mark the job finished", extra=log_fields(job))
+
+    def _answer(
+        self,
+        job: Job,
+        dest: Destination,
+        where: ConversationKind,
+        database_up: bool,
+        in_assistant_thread: bool,
+    ) -> None:
+        user = job["user_id"]
+        text = _MENTION.sub("", job.get("text") or "").strip()
+        if not text:
+            post_text(self._slack, dest, FILES_ONLY if job.get("has_files") else EMPTY_MESSAGE)
+            return
+        scope = self._scope(job) if database_up else None
+        prefs = (
+            self._preferences(scope, user, job) if scope else Preferences(learning_enabled=False)
+        )
+        memories: list[Memory] = []
+        if scope:
+            memories = self._assistant().recall(
+                scope,
+                user,
+                text,
+                include_private=may_use_private(where, prefs.private_in_channels),
+            )
+        thread = self._thread(job)
+        if in_assistant_thread and not thread:
+            self._title_thread(job, text)
+        try:
+            deliver(self._slack, dest, self._assistant().answer(text, memories, thread))
+        except ModelError as exc:
+            log.warning("model failed: %s", exc, extra=log_fields(job))
+            post_text(self._slack, dest, APOLOGY)
+            return
+        if scope and prefs.learning_enabled:
+            self._learn(scope, user, text, job, where, memories)
+
+    def _scope(self, job: Job) -> str | None:
+        try:
+            return self._installation().scope_id
+        except Exception:  # noqa: BLE001 - without it nothing is recalled or learned; still answer
+            log.exception("could not resolve the installation", extra=log_fields(job))
+            return None
+
+    def _preferences(self, scope: str, user: str, job: Job) -> Preferences:
+        try:
+            return self._prefs.get(scope, user)
+        except Exception:  # noqa: BLE001 - the most private choice when unknown
+            log.exception("could not read settings", extra=log_fields(job))
+            return Preferences(learning_enabled=False)
+
+    def _learn(
+        self,
+        scope: str,
+        user: str,
+        text: str,
+        job: Job,
+        where: ConversationKind,
+        recalled: list[Memory],
+    ) -> None:
+        try:
+            source = Source(
+                where, job["channel"], job["message_ts"], self._permalink(job["channel"], job)
+            )
+            learned = self._assistant().learn(scope, user, text, source, recalled)
+            if learned.saved or learned.evicted:
+                self._on_learned(scope, user)
+        except Exception:  # noqa: BLE001 - the answer is out; a missed memory is only logged
+            log.exception("memory extraction failed", extra=log_fields(job))
+
+    def _permalink(self, channel: str, job: Job) -> str | None:
+        try:
+            return self._slack.chat_getPermalink(channel=channel, message_ts=job["message_ts"])[
+                "permalink"
+            ]
+        except SlackApiError:
+            return None
+
+    def _thread(self, job: Job) -> list[ThreadMessage]:
+        """The thread's first message and its latest ones, oldest first.
+
+        conversations.replies pages forward from the parent, so the latest messages of a long
+        thread are on its last page; the parent stays because it usually says what it's about.
+        """
+        thread_ts = job.get("thread_ts")
+        if not thread_ts:
+            return []
+        messages: list[dict] = []
+        cursor = None
+        try:
+            for _ in range(MAX_THREAD_PAGES):
+                response = self._slack.conversations_replies(
+                    channel=job["channel"], ts=thread_ts, limit=200, cursor=cursor
+                )
+                messages.extend(response.get("messages", []))
+                cursor = (response.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        except SlackApiError:
+            log.warning("could not read the thread", extra=log_fields(job))
+        earlier = [m for m in messages if m.get("ts") != job.get("message_ts")]
+        if len(earlier) > MAX_THREAD_MESSAGES:
+            earlier = earlier[:1] + earlier[-(MAX_THREAD_MESSAGES - 1) :]
+        bot_user = job.get("bot_user_id")
+        return [
+            ThreadMessage(
+                from_bot=bool(m.get("bot_id"))
+                or (bot_user is not None and m.get("user") == bot_user),
+                text=_MENTION.sub("", m.get("text") or "").strip(),
+            )
+            for m in earlier
+        ]
+
+    def _show_working(self, job: Job) -> bool:
+        """Let the person see at once that an answer is coming; True in an assistant thread."""
+        if job.get("in_dm") and job.get("thread_ts"):
+            try:
+                self._slack.assistant_threads_setStatus(
+                    channel_id=job["channel"], thread_ts=job["thread_ts"], status="is thinking…"
+                )
+                return True
+            except SlackApiError:
+                pass  # an ordinary DM thread: fall back to a reaction
+        try:
+            self._slack.reactions_add(
+                channel=job["channel"], timestamp=job["message_ts"], name=THINKING_REACTION
+            )
+        except SlackApiError as exc:
+            log.debug("could not show progress: %s", exc.response.get("error"))
+        return False
+
+    def _title_thread(self, job: Job, text: str) -> None:
+        """Name a new assistant thread after its first question, as its history shows it."""
+        try:
+            self._slack.assistant_threads_setTitle(
+                channel_id=job["channel"], thread_ts=job["thread_ts"], title=clip(text, 60)
+            )
+        except SlackApiError as exc:
+            log.debug("could not title the thread: %s", exc.response.get("error"))
+
+    def _remove_reaction(self, job: Job) -> None:
+        try:
+            self._slack.reactions_remove(
+                channel=job["channel"], timestamp=job["message_ts"], name=THINKING_REACTION
+            )
+        except SlackApiError as exc:
+            log.debug("could not clear progress: %s", exc.response.get("error"))
+
+
+def log_fields(job: Job) -> dict[str, Any]:
+    """What may be logged about a job: identifiers only, never text or memory content."""
+    return {
+        "job_kind": job.get("kind"),
+        "event_key": job.get("event_key"),
+        "team_id": job.get("team_id"),
+        "user_id": job.get("user_id"),
+    }
