@@ -56,7 +56,7 @@ def register(app: App, submit: Submit, client: WebClient) -> None:
     @app.event("app_mention")
     def on_mention(ack: Ack, body: dict, event: dict, context: BoltContext) -> None:
         ack()
-        if _from_a_bot(event, context):
+        if _from_a_bot(event, body, context):
             return
         thread_ts = event.get("thread_ts")
         submit(_reply_job(body, event, context, reply_thread_ts=thread_ts or event["ts"]))
@@ -69,7 +69,7 @@ def register(app: App, submit: Submit, client: WebClient) -> None:
             or event.get("subtype") not in _CONVERSATIONAL_SUBTYPES
         ):
             return
-        if _from_a_bot(event, context):
+        if _from_a_bot(event, body, context):
             return
         submit(_reply_job(body, event, context, reply_thread_ts=event.get("thread_ts")))
 
@@ -242,13 +242,24 @@ def _guarded(submit: Submit, client: WebClient) -> Submit:
     return hand_off
 
 
-def _from_a_bot(event: dict, context: BoltContext) -> bool:
+def _from_a_bot(event: dict, body: dict, context: BoltContext) -> bool:
     user = event.get("user")
     return (
         bool(event.get("bot_id") or event.get("bot_profile"))
         or not user
-        or (user == context.bot_user_id)
+        or (user == _bot_user_id(body, context))
     )
+
+
+def _bot_user_id(body: dict, context: BoltContext) -> str | None:
+    """The bot's own user ID: Slack names it in every event's authorizations, so no
+    auth.test is needed to know it."""
+    if context.bot_user_id:
+        return context.bot_user_id
+    for authorization in body.get("authorizations") or []:
+        if isinstance(authorization, dict) and authorization.get("is_bot"):
+            return authorization.get("user_id")
+    return None
 
 
 def _reply_job(
@@ -256,7 +267,6 @@ def _reply_job(
 ) -> Job:
     text = event.get("text") or ""
     in_dm = event.get("channel_type") == "im"
-    authorizations = body.get("authorizations") or [{}]
     return {
         "kind": "reply",
         "event_key": f"event:{body.get('event_id') or event.get('client_msg_id') or event['ts']}",
@@ -273,7 +283,7 @@ def _reply_job(
         # The worker cuts the model's input further; this only keeps the job small.
         "text": text[:MAX_JOB_TEXT_CHARS],
         "has_files": bool(event.get("files")),
-        "bot_user_id": context.bot_user_id or authorizations[0].get("user_id"),
+        "bot_user_id": _bot_user_id(body, context),
     }
 
 

@@ -61,17 +61,15 @@ def test_a_person_tells_the_bot_an_interest_and_it_remembers_uses_and_forgets_it
     assert bot.rows("T1", "U1") == (0, 0)
 
 
-def test_forget_leaves_other_people_and_workspaces_alone(bot):
+def test_forget_leaves_other_people_alone(bot):
     bot.dm("U1", "I love Rust")
     bot.dm("U2", "I love Rust too", channel="D2")
-    bot.dm("U1", "Rust in another workspace", team="T2", channel="D3")
 
     bot.click("forget_all_confirm", user="U1")
     bot.command("/forget", "rust", user="U1")
 
     assert bot.rows("T1", "U1") == (0, 0)
     assert bot.topics("T1", "U2") == {"Rust"}
-    assert bot.topics("T2", "U1") == {"Rust"}
 
 
 def test_forget_words_that_match_nothing_says_so(bot):
