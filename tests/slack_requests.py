@@ -113,3 +113,43 @@ def action_body(
     if response_url:
         payload["response_url"] = response_url
     return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission_body(
+    *, user: str, team_id: str, view: dict, values: dict[str, dict], trigger: str | None = None
+) -> str:
+    """A modal's submission, with `values` as {block_id: {"value": ..., ...}} per input."""
+    state = {"values": {block: {"value": value} for block, value in values.items()}}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "example"},
+        "user": {"id": user, "team_id": team_id, "username": user.lower()},
+        "api_app_id": "A1",
+        "trigger_id": trigger or f"trig.{next(_ids)}",
+        "view": {**view, "id": "V1", "state": state, "type": "modal"},
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def message_shortcut_body(
+    callback_id: str,
+    *,
+    user: str,
+    team_id: str,
+    message: dict,
+    channel: str,
+    response_url: str,
+) -> str:
+    payload = {
+        "type": "message_action",
+        "callback_id": callback_id,
+        "team": {"id": team_id, "domain": "example"},
+        "user": {"id": user, "team_id": team_id, "name": user.lower()},
+        "channel": {"id": channel, "name": "general"},
+        "message": {"type": "message", **message},
+        "message_ts": message["ts"],
+        "response_url": response_url,
+        "trigger_id": f"trig.{next(_ids)}",
+        "action_ts": new_ts(),
+    }
+    return urlencode({"payload": json.dumps(payload)})

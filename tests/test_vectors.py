@@ -34,9 +34,7 @@ def test_search_ranks_the_same_with_binary_and_text_query_vectors(pool):
     ranked = {
         name: [
             m.key
-            for m in MemoryService(stores, pool).relevant(
-                "T1", "U1", "q", 20, include_private=True
-            )
+            for m in MemoryService(stores, pool).relevant("T1", "U1", "q", 20, include_private=True)
         ]
         for name, stores in (("binary", binary), ("text", text))
     }
