@@ -8,6 +8,7 @@ import struct
 import zlib
 
 import pytest
+from openai import OpenAI
 from slack_sdk import WebClient
 
 from bot.attachments import MAX_FILE_BYTES, MAX_FILES, read_attachments
@@ -212,3 +213,22 @@ def test_file_contents_and_names_never_reach_the_logs(fake_slack, caplog):
     assert "secret" not in logged
     assert base64.b64encode(png).decode() not in logged
     assert TOKEN not in logged and "xoxb-wrong" not in logged
+
+
+def test_the_parts_reach_the_model_through_the_real_openai_client(fake_slack, fake_openai):
+    files = [
+        fake_slack.host_file("diagram.png", png_bytes(), "image/png"),
+        fake_slack.host_file("paper.pdf", PDF, "application/pdf"),
+    ]
+    parts = read(fake_slack, files).parts
+    client = OpenAI(api_key="sk-test-key", base_url=fake_openai.base_url, max_retries=0)
+    content = [{"type": "input_text", "text": "What do these show?"}, *parts]
+
+    with client.responses.create(
+        model="gpt-test-chat", input=[{"role": "user", "content": content}], stream=True
+    ) as events:
+        kinds = [event.type for event in events]
+
+    assert kinds[-1] == "response.completed"
+    (body,) = fake_openai.bodies("responses")
+    assert body["input"] == [{"role": "user", "content": content}]
