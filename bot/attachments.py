@@ -43,6 +43,8 @@ _REDIRECT_CODES = {301, 302, 303, 307, 308}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _WHAT_I_READ = "images (PNG, JPEG, GIF, WebP) and PDFs"
 _MAX_NAMES = 5
+# Reasons that mean "couldn't download", as opposed to "won't read this kind of file".
+_FAILURES = {"no_download_url", "not_slack", "not_the_declared_type", "too_many_redirects"}
 _MAX_NAME_CHARS = 60
 
 
@@ -170,10 +172,6 @@ def read_attachments(
             extra={"read": len(parts), "skipped": len(skipped), "failed": len(failed)},
         )
     return Attachments(parts, notes)
-
-
-# Reasons that mean "couldn't download", as opposed to "won't read this kind of file".
-_FAILURES = {"no_download_url", "not_slack", "not_the_declared_type", "too_many_redirects"}
 
 
 def _complete(
