@@ -288,7 +288,9 @@ def _mb(size: int) -> int:
     return size // (1024 * 1024)
 
 
-def _log_skip(file: Mapping[str, Any], reason: str) -> None:
+def _log_skip(file: Any, reason: str) -> None:
+    if not isinstance(file, Mapping):  # what a broken files.info lookup returned
+        file = {}
     log.warning(
         "attachment not read",
         extra={"file_id": file.get("id"), "mimetype": file.get("mimetype"), "reason": reason},

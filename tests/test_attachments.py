@@ -188,6 +188,8 @@ def test_malformed_file_entries_and_a_spent_budget_crash_nothing(fake_slack):
         "I couldn't download `nourl.png` from Slack, so I answered without it."
     )
     assert read(fake_slack, [{}]).parts == []
+    incomplete = {"id": hosted["id"], "name": "lookup.png", "file_access": "check_file_info"}
+    assert "`lookup.png`" in read(fake_slack, [incomplete], file_info=lambda _: None).note
     late = read(fake_slack, [hosted], budget_s=0)
     assert late.parts == [] and "couldn't download `diagram.png`" in late.note
 
