@@ -18,6 +18,7 @@ def test_scopes_cover_every_api_the_bot_calls():
         "im:write",
         "reactions:write",
         "files:write",
+        "files:read",
         "assistant:write",
     } <= scopes
 

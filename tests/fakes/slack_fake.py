@@ -1,4 +1,4 @@
-"""Loopback fake of the Slack Web API, the file-upload URLs and interaction response_urls.
+"""Loopback fake of the Slack Web API, file upload/download URLs and interaction response_urls.
 
 Point `slack_sdk.WebClient(base_url=slack.base_url)` (or bolt's App(client=...)) at it.
 Every request is recorded as a `Call`; the handful of methods the bot relies on answer
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from ._http import FaultPlan, LoopbackServer, Reply, Request, json_reply
 
@@ -61,10 +61,27 @@ def _stream_text(params: dict) -> str:
     return params.get("markdown_text", "") + "".join(texts)
 
 
+# What Slack serves to a file download that lacks a valid token: its sign-in page.
+SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in</body></html>"
+
+
+@dataclass(frozen=True)
+class _HostedFile:
+    content: bytes
+    redirect_to: str | None  # answer downloads with a redirect there instead
+
+
 class FakeSlack(LoopbackServer):
-    def __init__(self, team_id: str = "T1", bot_user_id: str = "UBOT", bot_id: str = "BBOT"):
+    def __init__(
+        self,
+        team_id: str = "T1",
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+        bot_token: str = "xoxb-test-token",
+    ):
         super().__init__()
         self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
+        self.bot_token = bot_token  # the only token file downloads accept
         self.socket_mode_url = ""
         self._faults = FaultPlan()
         self._state_lock = threading.Lock()
@@ -79,6 +96,8 @@ class FakeSlack(LoopbackServer):
         self._counter = itertools.count(1)
         self._messages: dict[str, list[dict]] = {}  # channel -> messages, oldest first
         self._replies: dict[tuple[str, str], list[dict]] = {}
+        self._hosted: dict[str, _HostedFile] = {}
+        self._file_objects: dict[str, dict] = {}
 
     # -- test API -----------------------------------------------------------------------
     @property
@@ -102,6 +121,40 @@ class FakeSlack(LoopbackServer):
 
     def set_replies(self, channel: str, thread_ts: str, messages: list[dict]) -> None:
         self._replies[(channel, thread_ts)] = messages
+
+    def host_file(
+        self,
+        name: str,
+        content: bytes,
+        mimetype: str,
+        *,
+        filetype: str | None = None,
+        size: int | None = None,
+        redirect_to: str | None = None,
+    ) -> dict:
+        """Host `content` as Slack does; returns the file object a message event carries.
+
+        Downloads need `Authorization: Bearer <bot_token>`, else they are redirected to the
+        sign-in page. `size` overrides the declared size; `redirect_to` makes every download
+        answer with a redirect there.
+        """
+        with self._state_lock:
+            file_id = f"F{next(self._counter):08d}"
+            path = f"/files-pri/{self.team_id}-{file_id}"
+            file = {
+                "id": file_id,
+                "name": name,
+                "title": name,
+                "mimetype": mimetype,
+                "filetype": filetype or name.rpartition(".")[2].lower(),
+                "size": len(content) if size is None else size,
+                "mode": "hosted",
+                "url_private": f"{self.root}{path}/{quote(name)}",
+                "url_private_download": f"{self.root}{path}/download/{quote(name)}",
+            }
+            self._hosted[file_id] = _HostedFile(content, redirect_to)
+            self._file_objects[file_id] = file
+        return dict(file)
 
     def fail_next(
         self,
@@ -138,6 +191,10 @@ class FakeSlack(LoopbackServer):
                 Call("upload", {"file_id": name, "content": request.body}, request.headers)
             )
             return Reply(200, f"OK - {len(request.body)}".encode(), {"Content-Type": "text/plain"})
+        if kind == "files-pri":  # url_private(_download): bytes for the bot token only
+            return self._serve_file(request, name.partition("/")[0])
+        if kind == "":  # where Slack sends a browser (or a request without a token) to sign in
+            return Reply(200, SIGN_IN_PAGE, {"Content-Type": "text/html; charset=utf-8"})
         if kind == "response":  # interaction response_url: a JSON webhook answering "ok"
             self._record(Call(f"response_url:{name}", request.json() or {}, request.headers))
             return Reply(200, b"ok", {"Content-Type": "text/plain"})
@@ -162,6 +219,19 @@ class FakeSlack(LoopbackServer):
         if isinstance(payload, str):  # a method that fails the way Slack does
             return json_reply({"ok": False, "error": payload})
         return json_reply({"ok": True, **payload})
+
+    def _serve_file(self, request: Request, key: str) -> Reply:
+        file_id = key.partition("-")[2]
+        self._record(Call(f"file_download:{file_id}", {}, request.headers))
+        with self._state_lock:
+            hosted = self._hosted.get(file_id)
+        if hosted is None:
+            return Reply(404, b"not found")
+        if hosted.redirect_to:
+            return Reply(302, b"", {"Location": hosted.redirect_to})
+        if request.headers.get("authorization") != f"Bearer {self.bot_token}":
+            return Reply(302, b"", {"Location": f"/?redirect={quote(request.path)}"})
+        return Reply(200, hosted.content, {"Content-Type": "application/octet-stream"})
 
     # -- message store helpers ----------------------------------------------------------
     def _next_ts(self) -> str:
@@ -305,6 +375,9 @@ class FakeSlack(LoopbackServer):
                 "profile": {"display_name": name, "real_name": name.title()},
             }
         }
+
+    def _files_info(self, params: dict) -> dict:
+        return {"file": dict(self._file_objects.get(params.get("file", ""), {}))}
 
     def _files_getUploadURLExternal(self, params: dict) -> dict:
         file_id = f"F{next(self._counter):08d}"
