@@ -27,6 +27,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "forget-user", help="erase everything the bot keeps about a person (e.g. who left)"
     )
     forget_user.add_argument("user_id", help="their Slack user ID, e.g. U012AB3CD")
+    stats = commands.add_parser(
+        "stats", help="answers, time to first token, tokens and feedback of the last days"
+    )
+    stats.add_argument("--days", type=int, default=7, help="how many days back (default 7)")
     chat = commands.add_parser("chat", help="talk to the bot in this terminal, no Slack needed")
     chat.add_argument("--user", required=True, help="who you are; memories are kept per name")
     args = parser.parse_args(argv)
@@ -42,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "chat": _chat,
             "sweep": _sweep,
             "forget-user": _forget_user,
+            "stats": _stats,
         }[args.command]
         return run(settings, args)
     except ConfigError as exc:
@@ -108,6 +113,16 @@ def _sweep(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _stats(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.answer_log import run_stats
+
+    pool = _open_database(settings)
+    try:
+        return run_stats(pool, max(1, args.days), sys.stdout)
+    finally:
+        pool.close()
+
+
 def _forget_user(settings: Settings, args: argparse.Namespace) -> int:
     from bot.erasure import forget_user_everywhere
 
@@ -121,7 +136,7 @@ def _forget_user(settings: Settings, args: argparse.Namespace) -> int:
         pool.close()
     print(
         f"Erased everything about {user}: {erased.memories} memories and {erased.other_rows} "
-        "other rows (settings, history of what the memory cap let go)."
+        "other rows (settings, answer log, what the memory cap let go)."
     )
     return 0
 

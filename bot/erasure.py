@@ -1,7 +1,7 @@
 """Erasing everything the bot keeps about a person, or about a whole installation.
 
-Memories (and their vectors, by cascade), what the cap let go of, and settings. Dedupe keys in
-bot_processed_events carry no user IDs and age out by themselves.
+Memories (and their vectors, by cascade), what the cap let go of, the answer log, and settings.
+Dedupe keys in bot_processed_events carry no user IDs and age out by themselves.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from psycopg_pool import ConnectionPool
 from bot.memory import MEMORY_ROOT, prefix
 
 # Tables keyed by (team_id = installation scope, user_id), besides the memories and settings.
-PERSON_TABLES = ("bot_memory_evictions",)
+PERSON_TABLES = ("bot_memory_evictions", "bot_answers")
 
 
 @dataclass(frozen=True)

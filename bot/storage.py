@@ -167,9 +167,12 @@ class StoreBuilder:
 
 def migrate(pool: ConnectionPool, dims: int) -> None:
     """Create or upgrade every table the bot uses. Safe to run repeatedly."""
+    from bot.answer_log import ANSWER_LOG_SCHEMA
+
     StoreBuilder(_never_embed, dims).on(pool).setup()
     with pool.connection() as conn:
         conn.execute(_BOT_SCHEMA)
+        conn.execute(ANSWER_LOG_SCHEMA)
 
 
 def _never_embed(texts: Sequence[str]) -> list[list[float]]:
