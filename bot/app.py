@@ -92,6 +92,7 @@ def build_worker(
     from bot.turn import ChannelKinds, Turn
     from bot.worker import Worker
 
+    webhook = slack_webhooks(settings)
     assistant = _once(
         lambda: build_assistant(settings, pool=pool, openai=openai, chat_model=chat_model)
     )
@@ -106,7 +107,7 @@ def build_worker(
         pool=pool,
         installation=scopes.get,
         forget_installation_cache=scopes.forget,
-        webhook=WebhookClient,
+        webhook=webhook,
         cap=settings.memory_max_per_person,
         ttl_days=settings.memory_ttl_days,
     )
@@ -122,8 +123,26 @@ def build_worker(
         on_learned=commands.publish_home_quietly,
     )
     return Worker(
-        slack=slack, turn=turn, commands=commands, ledger=ledger, database_ready=database_ready
+        slack=slack,
+        turn=turn,
+        commands=commands,
+        ledger=ledger,
+        database_ready=database_ready,
+        webhook=webhook,
     )
+
+
+def slack_webhooks(settings: Settings) -> Callable[[str], WebhookClient]:
+    """response_url clients, for Slack's own URLs only: a job naming another host (forged, or
+    a bug) must never carry a person's memories anywhere else."""
+    from bot.slack_urls import is_slack_response_url
+
+    def webhook(url: str) -> WebhookClient:
+        if not is_slack_response_url(url, settings.slack_api_url):
+            raise ValueError("response_url is not Slack's")
+        return WebhookClient(url, timeout=10)
+
+    return webhook
 
 
 def build_assistant(

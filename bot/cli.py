@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import threading
@@ -152,17 +153,23 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.dispatch import ThreadDispatcher
 
     slack = slack_client(settings)
+    # Every token is tried before the (slow, first time) database start, so a wrong one is
+    # named at once.
     _check_slack(slack, settings)
+    _check_openai(settings)
     pool = _open_database(settings)
     worker = build_worker(settings, slack=slack, pool=pool)
     dispatcher = ThreadDispatcher(worker.run)
     app = build_app(settings, client=slack, submit=dispatcher.submit, socket_mode=True)
+    socket_mode = SocketModeHandler(app, settings.slack_app_token)
     stop_sweeping = _sweep_daily(worker.sweep)
-    print("Connected to Slack over Socket Mode. DM the bot or @mention it. Ctrl-C stops.")
     try:
-        SocketModeHandler(app, settings.slack_app_token).start()
+        _slack_check(socket_mode.connect, "SLACK_APP_TOKEN", settings)
+        print("Connected to Slack over Socket Mode. DM the bot or @mention it. Ctrl-C stops.")
+        threading.Event().wait()  # Socket Mode's own threads serve; this one waits for Ctrl-C
     finally:
         stop_sweeping.set()
+        socket_mode.close()
         dispatcher.shutdown()
         pool.close()
     return 0
@@ -193,15 +200,36 @@ def _check_token_shape(name: str, value: str | None, prefix: str) -> None:
         raise ConfigError(f"{name} should start with '{prefix}'. Check that it's the right token.")
 
 
+# What to do when Slack rejects a token, by variable.
+_SLACK_TOKEN_FIX = {
+    "SLACK_BOT_TOKEN": "Copy the Bot User OAuth Token again from your app's 'OAuth & Permissions' "
+    "page.",
+    "SLACK_APP_TOKEN": "At https://api.slack.com/apps, open your app's 'Basic Information' > "
+    "'App-Level Tokens', create one with the connections:write scope, and check that Socket Mode "
+    "is enabled.",
+}
+
+
 def _check_slack(slack, settings: Settings) -> None:
+    _slack_check(slack.auth_test, "SLACK_BOT_TOKEN", settings)
+    if settings.slack_app_token:
+        # Socket Mode's own first call; the URL it hands out is single-use and simply expires.
+        _slack_check(
+            lambda: slack.apps_connections_open(app_token=settings.slack_app_token),
+            "SLACK_APP_TOKEN",
+            settings,
+        )
+
+
+def _slack_check(call, name: str, settings: Settings) -> None:
+    """Run a Slack call that proves the token `name` works; explain it if it doesn't."""
     from slack_sdk.errors import SlackApiError
 
     try:
-        slack.auth_test()
+        call()
     except SlackApiError as exc:
         raise ConfigError(
-            f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error')}). Copy the Bot User "
-            "OAuth Token again from your app's 'OAuth & Permissions' page."
+            f"Slack rejected {name} ({exc.response.get('error')}). {_SLACK_TOKEN_FIX[name]}"
         ) from None
     except OSError as exc:
         raise ConfigError(
@@ -210,11 +238,54 @@ def _check_slack(slack, settings: Settings) -> None:
         ) from None
 
 
+# The start-up check is one small request; a slow answer means a network problem, not a busy model.
+OPENAI_CHECK_TIMEOUT_S = 10
+
+
+def _check_openai(settings: Settings) -> None:
+    """One cheap call (the chat model's metadata) proves the key works before anything starts."""
+    import openai
+
+    from bot.llm import openai_client
+
+    where = settings.openai_base_url or "api.openai.com"
+    client = openai_client(settings).with_options(timeout=OPENAI_CHECK_TIMEOUT_S, max_retries=0)
+    try:
+        client.models.retrieve(settings.chat_model)
+    except openai.AuthenticationError:
+        raise ConfigError(
+            "OpenAI rejected OPENAI_API_KEY (401). Create a key at "
+            "https://platform.openai.com/api-keys and set it again."
+        ) from None
+    except openai.PermissionDeniedError:
+        raise ConfigError(
+            "OPENAI_API_KEY is not allowed to use the models (403). Check the key's project and "
+            "permissions at https://platform.openai.com/api-keys."
+        ) from None
+    except openai.NotFoundError:
+        raise ConfigError(
+            f"OpenAI has no model '{settings.chat_model}' for this key. Check CHAT_MODEL."
+        ) from None
+    except openai.APIConnectionError:  # timeouts included
+        raise ConfigError(
+            f"Could not reach OpenAI at {where}. Check your network connection"
+            + (" and OPENAI_BASE_URL." if settings.openai_base_url else ".")
+        ) from None
+    except openai.APIStatusError as exc:  # e.g. 429 or 5xx: the key may be fine; say it, go on
+        note = f"bot: OpenAI answered {exc.status_code} to the OPENAI_API_KEY check; going on."
+        print(note, file=sys.stderr)
+
+
 def _chat(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("OPENAI_API_KEY")
+    from bot import logs
+
+    debug = settings.log_level == "DEBUG"
+    # A terminal conversation: the bot's own one-line notes say what failed; log lines (with
+    # tracebacks) only when LOG_LEVEL=DEBUG asks for them.
+    logs.configure(settings.log_level if debug else "CRITICAL", json_format=False, tracebacks=debug)
+    _check_openai(settings)
     from bot.app import build_assistant
-    from bot.llm import ModelError
-    from bot.memory import ConversationKind, Source
     from bot.prompt import ThreadMessage
 
     pool = _open_database(settings)
@@ -229,42 +300,75 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
             except EOFError:
                 print()
                 return 0
-            if not text:
-                continue
             if text in ("/quit", "/exit"):
                 return 0
-            if text.startswith("/interests"):
-                _print_memories(assistant.memories.list_all(LOCAL_TEAM, user))
-                continue
-            if text.startswith("/forget"):
-                words = text.removeprefix("/forget").strip()
-                if words:
-                    gone = assistant.memories.forget_matching(LOCAL_TEAM, user, words)
-                    print(f"Forgot {len(gone)}: " + ", ".join(m.topic for m in gone))
-                else:
-                    count = assistant.memories.forget_all(LOCAL_TEAM, user)
-                    print(f"Forgot everything ({count}).")
-                continue
-            memories = assistant.recall(LOCAL_TEAM, user, text, include_private=True)
-            if memories:
-                print("  (remembering: " + ", ".join(m.topic for m in memories) + ")")
-            print("bot> ", end="", flush=True)
-            try:
-                answer = ""
-                for delta in assistant.answer(text, memories, history):
-                    answer += delta
-                    print(delta, end="", flush=True)
-                print()
-            except ModelError as exc:
-                print(f"\n(the model failed: {exc}; try again)")
-                continue
-            history += [ThreadMessage(False, text), ThreadMessage(True, answer)]
-            # A terminal conversation is as private as a DM.
-            learned = assistant.learn(LOCAL_TEAM, user, text, Source(ConversationKind.DM), memories)
-            for memory in learned.saved:
-                print(f"  (learned: {memory.topic} — {memory.description or ''})")
+            if text:
+                _chat_turn(assistant, user, text, history)
     finally:
         pool.close()
+
+
+def _chat_turn(assistant, user: str, text: str, history: list) -> None:
+    """One line typed in `bot chat`. A failure is told in one line and the conversation goes on."""
+    from bot.memory import ConversationKind, Source
+    from bot.prompt import ThreadMessage
+
+    step = "that"
+    try:
+        if text.startswith("/interests"):
+            step = "listing memories"
+            _print_memories(assistant.memories.list_all(LOCAL_TEAM, user))
+            return
+        if text.startswith("/forget"):
+            step = "forgetting"
+            words = text.removeprefix("/forget").strip()
+            if words:
+                gone = assistant.memories.forget_matching(LOCAL_TEAM, user, words)
+                print(f"Forgot {len(gone)}: " + ", ".join(m.topic for m in gone))
+            else:
+                count = assistant.memories.forget_all(LOCAL_TEAM, user)
+                print(f"Forgot everything ({count}).")
+            return
+        memories = assistant.recall(LOCAL_TEAM, user, text, include_private=True)
+        if memories:
+            print("  (remembering: " + ", ".join(m.topic for m in memories) + ")")
+        print("bot> ", end="", flush=True)
+        step = "answering"
+        answer = ""
+        try:
+            for delta in assistant.answer(text, memories, history):
+                answer += delta
+                print(delta, end="", flush=True)
+        finally:
+            print()
+        history += [ThreadMessage(False, text), ThreadMessage(True, answer)]
+        step = "learning from that"
+        # A terminal conversation is as private as a DM.
+        learned = assistant.learn(LOCAL_TEAM, user, text, Source(ConversationKind.DM), memories)
+        for memory in learned.saved:
+            print(f"  (learned: {memory.topic} — {memory.description or ''})")
+    except Exception as exc:  # noqa: BLE001 - told, then the next line is read
+        logging.getLogger(__name__).debug("chat turn failed", exc_info=True)
+        print(f"  ({step} failed: {_describe_failure(exc)}; try again)")
+
+
+def _describe_failure(exc: BaseException) -> str:
+    """What went wrong, in words: the first cause in the chain that names a service."""
+    import openai
+    import psycopg
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, openai.APIConnectionError):
+            return "OpenAI can't be reached"
+        if isinstance(seen, openai.AuthenticationError):
+            return "OpenAI rejected OPENAI_API_KEY"
+        if isinstance(seen, openai.APIStatusError):
+            return f"OpenAI answered {seen.status_code}"
+        if isinstance(seen, psycopg.OperationalError):
+            return "the database can't be reached"
+        seen = seen.__cause__ or seen.__context__
+    return type(exc).__name__
 
 
 def _print_memories(memories) -> None:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from bot.job_signing import JOB_HMAC_KEY, JobSigner
+
 log = logging.getLogger(__name__)
 
 Job = dict[str, Any]
@@ -58,8 +60,9 @@ class LambdaDispatcher:
     work must travel as a new invocation, which may land in another container.
     """
 
-    def __init__(self, client_factory: Callable[[], Any]) -> None:
+    def __init__(self, client_factory: Callable[[], Any], signer: JobSigner) -> None:
         self._client_factory = client_factory
+        self._signer = signer
         self._client: Any = None
         self.function_arn: str | None = None
 
@@ -71,5 +74,10 @@ class LambdaDispatcher:
         self._client.invoke(
             FunctionName=self.function_arn,
             InvocationType="Event",
-            Payload=json.dumps({JOB_EVENT_KEY: job}).encode(),
+            Payload=json.dumps(job_event(job, self._signer)).encode(),
         )
+
+
+def job_event(job: Job, signer: JobSigner) -> dict[str, Any]:
+    """The async invoke's event: the job and its signature, checked before the job runs."""
+    return {JOB_EVENT_KEY: job, JOB_HMAC_KEY: signer.sign(job)}

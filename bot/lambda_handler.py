@@ -1,8 +1,12 @@
 """AWS Lambda entry point: Slack's HTTP requests through Mangum, jobs from async self-invokes.
 
 One container serves both: the Function URL request acks and hands its job to a new async
-invocation of this same function, which runs the job (possibly in another container).
-Heavy parts (openai, LangChain, LangMem, the database pool) load only on the job path.
+invocation of this same function, which runs the job (possibly in another container). A daily
+scheduled rule invokes it with a maintenance task. Heavy parts (openai, LangChain, LangMem, the
+database pool) load only on the job path.
+
+Nothing raises out of `handler`: a raised HTTP request shows a traceback to no one but the logs,
+and a raised async invocation is retried by Lambda, repeating or re-failing the work.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
+from bot import http_guard
 from bot.dispatch import JOB_EVENT_KEY, LambdaDispatcher
+from bot.job_signing import JOB_HMAC_KEY, JobSigner
+from bot.slack_urls import is_slack_response_url
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -23,6 +30,15 @@ log = logging.getLogger(__name__)
 # Aurora Serverless v2 takes 15-30 s to resume from auto-pause: 0.5+1+2+4+8+8+8+8 s of backoff
 # (plus each attempt's connect timeout) spans that within the function's 120 s timeout.
 DATABASE_RESUME_ATTEMPTS = 9
+# The key that marks a scheduled maintenance invocation, e.g. {"memory_bot_task": "sweep"}.
+TASK_EVENT_KEY = "memory_bot_task"
+# (log field, job key): what may be logged about a job that is dropped.
+_JOB_ID_FIELDS = (
+    ("job_kind", "kind"),
+    ("event_key", "event_key"),
+    ("team_id", "team_id"),
+    ("user_id", "user_id"),
+)
 
 
 class _Runtime:
@@ -44,7 +60,8 @@ class _Runtime:
         logs.configure(self.settings.log_level)
         self.settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
         self.slack = slack_client(self.settings)
-        self.dispatcher = LambdaDispatcher(_lambda_client)
+        self.signer = JobSigner(self.settings.slack_signing_secret or "")
+        self.dispatcher = LambdaDispatcher(_lambda_client, self.signer)
         app = build_app(self.settings, client=self.slack, submit=self.dispatcher.submit)
         self._asgi = SlackRequestHandler(app)
         self._http = None
@@ -80,6 +97,14 @@ class _Runtime:
             )
         return self._worker
 
+    def run_task(self, name: object) -> bool:
+        """Run a scheduled task; False (logged) for a name this bot doesn't know."""
+        if name == "sweep":
+            self.worker().sweep()
+            return True
+        log.warning("unknown task dropped", extra={"task": _loggable(name)})
+        return False
+
 
 _runtime: _Runtime | None = None
 
@@ -97,40 +122,126 @@ def _lambda_client():
     return boto3.client("lambda")
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: Any, context: Any) -> dict[str, Any]:
     started = time.perf_counter()
-    is_job = isinstance(event, dict) and JOB_EVENT_KEY in event
+    route = _route(event)
+    request = None
+    if route == "http":
+        try:
+            # Before the runtime: junk never costs a cold start's secret read and Bolt import.
+            request = http_guard.read_request(event)
+        except http_guard.Rejected as rejected:
+            return _rejected(rejected, started)
     try:
         runtime = _get_runtime()
     except Exception as exc:  # noqa: BLE001 - e.g. the app secret not filled in yet
         # Logged, not raised: a raise would make Lambda retry a job that can't run either.
         logging.basicConfig()
         log.error("the bot cannot start: %s", exc)
-        return {"ok": False} if is_job else {"statusCode": 500, "body": "not configured"}
-    if is_job:
-        return _run_job(runtime, event[JOB_EVENT_KEY], started)
-    response = runtime.http(event, context)
+        return {"statusCode": 500, "body": "not configured"} if request else {"ok": False}
+    if route == "job":
+        return _run_job(runtime, event, started)
+    if route == "task":
+        return _run_task(runtime, event[TASK_EVENT_KEY], started)
+    return _serve_http(runtime, request, event, context, started)
+
+
+def _route(event: Any) -> str:
+    if isinstance(event, dict) and JOB_EVENT_KEY in event:
+        return "job"
+    if isinstance(event, dict) and TASK_EVENT_KEY in event:
+        return "task"
+    return "http"
+
+
+def _serve_http(
+    runtime: _Runtime,
+    request: http_guard.HttpRequest,
+    event: dict[str, Any],
+    context: Any,
+    started: float,
+) -> dict[str, Any]:
+    try:
+        http_guard.check_signed(request, runtime.settings.slack_signing_secret or "")
+    except http_guard.Rejected as rejected:
+        return _rejected(rejected, started)
+    try:
+        response = runtime.http(event, context)
+    except Exception:  # noqa: BLE001 - a signed request Mangum or Bolt could not handle
+        log.exception("slack request failed")
+        response = {"statusCode": 500, "body": "Internal Server Error"}
     log.info(
         "slack request",
         extra={
             "status": response.get("statusCode"),
-            "retry_num": (event.get("headers") or {}).get("x-slack-retry-num"),
-            "ms": round((time.perf_counter() - started) * 1000, 1),
+            "retry_num": request.headers.get("x-slack-retry-num"),
+            "ms": _ms(started),
         },
     )
     return response
 
 
-def _run_job(runtime: _Runtime, job: dict[str, Any], started: float) -> dict[str, Any]:
-    # Never raise from here: Lambda would retry the async invocation and repeat the work.
+def _rejected(rejected: http_guard.Rejected, started: float) -> dict[str, Any]:
+    # One line, no body, no traceback: the caller may be anyone on the internet.
+    log.warning(
+        "request rejected",
+        extra={"status": rejected.status, "reason": rejected.reason, "ms": _ms(started)},
+    )
+    return rejected.response()
+
+
+def _run_job(runtime: _Runtime, event: dict[str, Any], started: float) -> dict[str, Any]:
+    job = event[JOB_EVENT_KEY]
+    problem = _job_problem(runtime, job, event.get(JOB_HMAC_KEY))
+    if problem:
+        log.warning("job dropped", extra={"reason": problem, **_job_ids(job)})
+        return {"ok": False, "dropped": problem}
     try:
         runtime.worker().run(job)
     except Exception:  # noqa: BLE001
-        log.exception("job could not start", extra={"job_kind": job.get("kind")})
+        log.exception("job could not start", extra=_job_ids(job))
         from bot.notices import apologise
 
         apologise(runtime.slack, job)
-    return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+    return {"ok": True, "ms": _ms(started)}
+
+
+def _job_problem(runtime: _Runtime, job: object, signature: object) -> str | None:
+    """Why a job must not run, checked before anything else is done with it."""
+    if not isinstance(job, dict) or not isinstance(job.get("kind"), str):
+        return "malformed job"
+    if not runtime.signer.verify(job, signature):
+        return "missing or wrong signature"
+    url = job.get("response_url")
+    # Checked even on a signed job: the response_url came from the request body, and the
+    # person's memories are posted to it.
+    if url and not is_slack_response_url(url, runtime.settings.slack_api_url):
+        return "response_url is not Slack's"
+    return None
+
+
+def _run_task(runtime: _Runtime, name: object, started: float) -> dict[str, Any]:
+    try:
+        ran = runtime.run_task(name)
+    except Exception:  # noqa: BLE001 - the next scheduled run tries again
+        log.exception("task failed", extra={"task": _loggable(name)})
+        return {"ok": False}
+    return {"ok": ran, "ms": _ms(started)}
+
+
+def _job_ids(job: object) -> dict[str, str]:
+    """Identifiers only, never text; and cut short, since a forged job's are anyone's words."""
+    if not isinstance(job, dict):
+        return {"job_type": type(job).__name__}
+    return {name: _loggable(job[key]) for name, key in _JOB_ID_FIELDS if key in job}
+
+
+def _loggable(value: object) -> str:
+    return value[:64] if isinstance(value, str) else type(value).__name__
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 def migrate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

