@@ -73,6 +73,7 @@ class Settings:
     embedding_model: str = "text-embedding-3-small"
     embedding_dims: int = 1536
     memory_limit: int = 20
+    web_search: bool = True  # WEB_SEARCH=on|off: answers may search the web (bot.llm)
     log_level: str = "INFO"
 
     @classmethod
@@ -94,6 +95,7 @@ class Settings:
             embedding_model=_str(env, "EMBEDDING_MODEL", cls.embedding_model),
             embedding_dims=_int(env, "EMBEDDING_DIMS", cls.embedding_dims),
             memory_limit=_int(env, "MEMORY_LIMIT", cls.memory_limit),
+            web_search=(_str(env, "WEB_SEARCH", "on") or "on").lower() not in ("off", "false", "0"),
             log_level=(_str(env, "LOG_LEVEL", "INFO") or "INFO").upper(),
         )
 

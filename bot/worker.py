@@ -22,11 +22,10 @@ from slack_sdk.webhook import WebhookClient
 from bot import blocks, home
 from bot.assistant import Assistant
 from bot.ledger import Ledger
-from bot.llm import ModelError
 from bot.memory import Memory, MemoryService
-from bot.notices import APOLOGY, apologise
+from bot.notices import apologise
 from bot.prompt import MAX_THREAD_MESSAGES, ThreadMessage, clip
-from bot.slack_reply import Destination, deliver, post_text
+from bot.slack_reply import MODEL_ERROR, Destination, deliver, post_text
 
 log = logging.getLogger(__name__)
 
@@ -152,13 +151,8 @@ class Worker:
         thread = self._thread(job)
         if in_assistant_thread and not thread:
             self._title_thread(job, text)
-        try:
-            deliver(self._slack, dest, self._assistant.answer(text, memories, thread))
-        except ModelError as exc:
-            log.warning("model failed: %s", exc, extra=_log_fields(job))
-            post_text(self._slack, dest, APOLOGY)
-            return
-        if database_up:
+        delivered = deliver(self._slack, dest, self._assistant.answer(text, memories, thread))
+        if database_up and delivered.outcome != MODEL_ERROR:
             self._learn(team, user, text, job)
 
     def _learn(self, team: str, user: str, text: str, job: Job) -> None:
