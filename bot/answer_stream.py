@@ -45,8 +45,8 @@ Events = AbstractContextManager[Iterable[Any]]
 
 
 class AnswerStream:
-    """Iterate it for the answer's text deltas; once the iteration ends, the attributes say
-    what happened. Iterating raises ModelError if the model or a tool fails.
+    """Iterate it (once) for the answer's text deltas; once the iteration ends, the attributes
+    say what happened. Iterating raises ModelError if the model or a tool fails.
 
     `completed` is True only when `response.completed` arrived. Otherwise the answer was cut
     off and `cut_off` says why: the stream just ended, the connection was lost, the deadline
