@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from openai import OpenAI
     from psycopg_pool import ConnectionPool
 
+    from bot.answer_log import AnswerRecord
     from bot.assistant import Assistant
+    from bot.attachments import Attachments
     from bot.worker import Worker
 
 T = TypeVar("T")
@@ -121,6 +123,8 @@ def build_worker(
         channel_kinds=ChannelKinds(slack),
         database_ready=database_ready,
         on_learned=commands.publish_home_quietly,
+        on_answer=_answer_recorder(settings, pool),
+        read_files=_file_reader(settings, slack),
     )
     return Worker(
         slack=slack,
@@ -130,6 +134,34 @@ def build_worker(
         database_ready=database_ready,
         webhook=webhook,
     )
+
+
+def _answer_recorder(settings: Settings, pool: ConnectionPool) -> Callable[[AnswerRecord], None]:
+    """One row per answer in the answer log; on Lambda also a CloudWatch metric line."""
+    from bot import answer_log, metrics
+
+    def record(answer: AnswerRecord) -> None:
+        answer_log.record(pool, answer)
+        if settings.emit_metrics:
+            metrics.emit_answer(answer)
+
+    return record
+
+
+def _file_reader(settings: Settings, slack: WebClient) -> Callable[[list[dict]], Attachments]:
+    from bot import budget
+    from bot.attachments import read_attachments
+
+    def read(files: list[dict]) -> Attachments:
+        return read_attachments(
+            files,
+            token=settings.slack_bot_token or "",
+            slack_api_url=settings.slack_api_url,
+            budget_s=budget.current().allow(budget.SLACK_CALL_S * 2),
+            file_info=lambda file_id: slack.files_info(file=file_id)["file"],
+        )
+
+    return read
 
 
 def slack_webhooks(settings: Settings) -> Callable[[str], WebhookClient]:
@@ -174,7 +206,7 @@ def build_assistant(
             max_per_person=settings.memory_max_per_person,
             ttl_minutes=ttl_minutes,
         ),
-        Responder(openai, settings.chat_model),
+        Responder(openai, settings.chat_model, web_search=settings.web_search),
         settings.memory_limit,
     )
 

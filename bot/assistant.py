@@ -7,8 +7,10 @@ terminal is exactly what the bot does in Slack.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
+from bot.answer_stream import AnswerStream
+from bot.budget import Deadline
 from bot.learning import Learned, Learner
 from bot.llm import Responder
 from bot.memory import Memory, MemoryService, Source
@@ -47,9 +49,19 @@ class Assistant:
         text: str,
         memories: Sequence[Memory],
         thread: Sequence[ThreadMessage] = (),
-    ) -> Iterator[str]:
-        """Stream the model's answer. Raises bot.llm.ModelError if the model fails."""
-        return self._responder.stream(build_instructions(memories), build_input(thread, text))
+        *,
+        attachments: Sequence[dict] = (),
+        deadline: Deadline | None = None,
+    ) -> AnswerStream:
+        """The model's answer, streamed when iterated. Raises bot.llm.ModelError if it fails."""
+        items = build_input(thread, text)
+        if attachments:
+            # Images and PDFs travel with the person's own message, as content parts.
+            items[-1] = {
+                "role": "user",
+                "content": [{"type": "input_text", "text": items[-1]["content"]}, *attachments],
+            }
+        return self._responder.stream(build_instructions(memories), items, deadline=deadline)
 
     def learn(
         self,

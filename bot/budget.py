@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 # Each Slack Web API call (slack_sdk retries included).
@@ -56,3 +57,20 @@ class Deadline:
 
     def expired(self) -> bool:
         return self.allow(float("inf")) <= 0
+
+
+# The running job's deadline, set by the worker for the thread that runs the job, so every slow
+# step below it can ask how long it may take without each handler passing it along.
+_current: ContextVar[Deadline | None] = ContextVar("job_deadline", default=None)
+
+
+def current() -> Deadline:
+    return _current.get() or Deadline.after(JOB_BUDGET_S)
+
+
+def set_current(deadline: Deadline) -> object:
+    return _current.set(deadline)
+
+
+def reset_current(token: object) -> None:
+    _current.reset(token)  # type: ignore[arg-type]

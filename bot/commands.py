@@ -15,7 +15,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot import blocks, home
+from bot import answer_blocks, answer_log, blocks, home
 from bot.assistant import Assistant
 from bot.erasure import forget_installation, forget_person
 from bot.installation import Installation
@@ -212,6 +212,29 @@ class MemoryCommands:
             self._publish_home(scope, user)
         except Exception:  # noqa: BLE001 - the Home tab catches up when it is next opened
             log.warning("could not refresh the Home tab", exc_info=True)
+
+    # --- feedback on answers ---------------------------------------------------------------
+
+    def feedback(self, job: Job) -> None:
+        """Stored against the answer, only if the answer was for the person who clicked."""
+        value = job.get("value")
+        if value not in (answer_blocks.GOOD, answer_blocks.BAD):
+            return
+        scope, user = self._person(job)
+        stored = answer_log.set_feedback(
+            self._pool, scope, user, job.get("channel"), job.get("answer_ts"), value
+        )
+        if not stored:
+            log.info("feedback for someone else's answer ignored", extra={"user_id": user})
+            return
+        text, body = answer_blocks.thanks(value)
+        self._slack.chat_postEphemeral(
+            channel=job["channel"],
+            user=user,
+            text=text,
+            blocks=body,
+            thread_ts=job.get("thread_ts"),
+        )
 
     # --- the installation ----------------------------------------------------------------
 

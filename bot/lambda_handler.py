@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from bot import http_guard
+from bot.budget import Deadline
 from bot.dispatch import JOB_EVENT_KEY, LambdaDispatcher
 from bot.job_signing import JOB_HMAC_KEY, JobSigner
 from bot.slack_urls import is_slack_response_url
@@ -140,7 +141,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         log.error("the bot cannot start: %s", exc)
         return {"statusCode": 500, "body": "not configured"} if request else {"ok": False}
     if route == "job":
-        return _run_job(runtime, event, started)
+        return _run_job(runtime, event, context, started)
     if route == "task":
         return _run_task(runtime, event[TASK_EVENT_KEY], started)
     return _serve_http(runtime, request, event, context, started)
@@ -190,14 +191,16 @@ def _rejected(rejected: http_guard.Rejected, started: float) -> dict[str, Any]:
     return rejected.response()
 
 
-def _run_job(runtime: _Runtime, event: dict[str, Any], started: float) -> dict[str, Any]:
+def _run_job(
+    runtime: _Runtime, event: dict[str, Any], context: Any, started: float
+) -> dict[str, Any]:
     job = event[JOB_EVENT_KEY]
     problem = _job_problem(runtime, job, event.get(JOB_HMAC_KEY))
     if problem:
         log.warning("job dropped", extra={"reason": problem, **_job_ids(job)})
         return {"ok": False, "dropped": problem}
     try:
-        runtime.worker().run(job)
+        runtime.worker().run(job, Deadline.from_lambda_context(context))
     except Exception:  # noqa: BLE001
         log.exception("job could not start", extra=_job_ids(job))
         from bot.notices import apologise

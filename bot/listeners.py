@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import blocks
+from bot import answer_blocks, blocks
 from bot.dispatch import Job
 from bot.installation import scope_from_payload
 from bot.limits import MAX_JOB_TEXT_CHARS
@@ -148,6 +148,20 @@ def register(app: App, submit: Submit, client: WebClient) -> None:
             {**_memory_job("open_editor", body), "key": key, "trigger_id": body.get("trigger_id")}
         )
 
+    @app.action(answer_blocks.FEEDBACK_ACTIONS)
+    def on_feedback(ack: Ack, body: dict, action: dict) -> None:
+        ack()
+        container = body.get("container") or {}
+        submit(
+            {
+                **_memory_job("feedback", body),
+                "value": action.get("value"),
+                "channel": container.get("channel_id") or (body.get("channel") or {}).get("id"),
+                "answer_ts": container.get("message_ts") or (body.get("message") or {}).get("ts"),
+                "thread_ts": container.get("thread_ts"),
+            }
+        )
+
     @app.view(blocks.MEMORY_EDITOR)
     def on_editor_submit(ack: Ack, body: dict, view: dict) -> None:
         fields, errors = blocks.read_editor(view)
@@ -225,6 +239,18 @@ def _ack_only(ack: Ack) -> None:
     ack()
 
 
+# Only what the worker needs to fetch a file travels with the job (Lambda payloads are capped).
+_FILE_FIELDS = (
+    "id", "name", "title", "mimetype", "filetype", "size",
+    "url_private_download", "url_private", "file_access", "mode",
+)  # fmt: skip
+MAX_JOB_FILES = 10
+
+
+def _file_fields(file: Any) -> dict[str, Any]:
+    return {k: file[k] for k in _FILE_FIELDS if k in file} if isinstance(file, dict) else {}
+
+
 def _switched_on(action: dict) -> bool:
     return any(o.get("value") == "on" for o in action.get("selected_options") or [])
 
@@ -282,7 +308,7 @@ def _reply_job(
         "in_dm": in_dm,
         # The worker cuts the model's input further; this only keeps the job small.
         "text": text[:MAX_JOB_TEXT_CHARS],
-        "has_files": bool(event.get("files")),
+        "files": [_file_fields(f) for f in (event.get("files") or [])[:MAX_JOB_FILES]],
         "bot_user_id": _bot_user_id(body, context),
     }
 

@@ -17,7 +17,8 @@ _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _ITALIC = re.compile(r"(?<![*\w])\*(?!\s)([^*\n]+?)\*(?![*\w])")
 _STRIKE = re.compile(r"~~(.+?)~~")
-_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+# URLs may hold balanced parentheses (Wikipedia's "Rust_(programming_language)").
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://(?:[^()\s]|\([^()\s]*\))+)\)")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE)
 
 

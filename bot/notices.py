@@ -10,13 +10,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack_reply import Destination, post_text
+from bot.slack_reply import APOLOGY, Destination, post_text
 
 log = logging.getLogger(__name__)
 
-APOLOGY = (
-    "Sorry, something went wrong while I was working on an answer. Please try again in a moment."
-)
 MEMORY_DOWN = (
     "Sorry, I can't reach my memory right now, so nothing was shown or changed. "
     "Please try again in a minute."

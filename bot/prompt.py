@@ -27,6 +27,8 @@ BASE_INSTRUCTIONS = (
     "Use what you remember about the person below to tailor the answer to their interests and "
     "background, without reciting the memories back unless asked. "
     "If asked what you remember, summarise the memories. "
+    "When you search the web, use what you remember about the person to focus the search on "
+    "the technologies they use and care about, and cite the pages you used. "
     "Format with Markdown (headings, lists, code blocks)."
 )
 TRUNCATION_NOTE = "\n\n[The message was too long and was cut here.]"

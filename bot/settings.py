@@ -76,6 +76,9 @@ class Settings:
     memory_max_per_person: int = 200
     # 0 keeps memories until the person erases them.
     memory_ttl_days: int = 365
+    # CloudWatch embedded-metric lines per answer; on by default on Lambda only.
+    emit_metrics: bool = False
+    web_search: bool = True  # WEB_SEARCH=on|off: answers may search the web (bot.llm)
     log_level: str = "INFO"
 
     @classmethod
@@ -99,6 +102,12 @@ class Settings:
             memory_limit=_int(env, "MEMORY_LIMIT", cls.memory_limit),
             memory_max_per_person=_int(env, "MEMORY_MAX_PER_PERSON", cls.memory_max_per_person),
             memory_ttl_days=_int(env, "MEMORY_TTL_DAYS", cls.memory_ttl_days, minimum=0),
+            emit_metrics=(
+                _str(env, "METRICS", "on" if env.get("AWS_LAMBDA_FUNCTION_NAME") else "off")
+                or "off"
+            ).lower()
+            in ("on", "true", "1"),
+            web_search=(_str(env, "WEB_SEARCH", "on") or "on").lower() not in ("off", "false", "0"),
             log_level=(_str(env, "LOG_LEVEL", "INFO") or "INFO").upper(),
         )
 

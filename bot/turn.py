@@ -11,21 +11,24 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import budget
+from bot.answer_log import AnswerRecord
+from bot.answer_stream import AnswerStream
 from bot.assistant import Assistant
+from bot.attachments import Attachments
 from bot.installation import Installation
 from bot.ledger import Ledger
-from bot.llm import ModelError
 from bot.memory import ConversationKind, Memory, Source, may_use_private
-from bot.notices import APOLOGY
 from bot.preferences import Preferences, PreferenceStore
 from bot.prompt import MAX_THREAD_MESSAGES, ThreadMessage, clip
-from bot.slack_reply import Destination, deliver, post_text
+from bot.slack_reply import MODEL_ERROR, Delivered, Destination, deliver, post_text
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +38,8 @@ EMPTY_MESSAGE = (
     "Hi! Ask me anything about tech. I'll remember what you tell me you care about, and you "
     "can see or erase it any time with `/interests` and `/forget`."
 )
-FILES_ONLY = "I can only read text for now, not files. Tell me in words what you'd like to know."
+# What the model is asked when a message is only files.
+FILES_PROMPT = "Please look at the attached file(s) and tell me what matters in them."
 THINKING_REACTION = "eyes"
 # Pages of 200: a thread longer than 1,000 messages is read only up to there.
 MAX_THREAD_PAGES = 5
@@ -100,6 +104,8 @@ class Turn:
         channel_kinds: ChannelKinds,
         database_ready: Callable[[], bool],
         on_learned: Callable[[str, str], None],
+        on_answer: Callable[[AnswerRecord], None],
+        read_files: Callable[[list[dict]], Attachments],
     ) -> None:
         self._slack = slack
         self._assistant = assistant
@@ -109,6 +115,8 @@ class Turn:
         self._channel_kinds = channel_kinds
         self._database_ready = database_ready
         self._on_learned = on_learned
+        self._on_answer = on_answer
+        self._read_files = read_files
 
     def reply(self, job: Job) -> None:
         dest = Destination(
@@ -168,9 +176,13 @@ class Turn:
     ) -> None:
         user = job["user_id"]
         text = _MENTION.sub("", job.get("text") or "").strip()
-        if not text:
-            post_text(self._slack, dest, FILES_ONLY if job.get("has_files") else EMPTY_MESSAGE)
+        files = self._read_files(job.get("files") or []) if job.get("files") else None
+        if not text and not (files and files.parts):
+            notice = files.note if files and files.note else EMPTY_MESSAGE
+            post_text(self._slack, dest, notice)
             return
+        deadline = budget.current()
+        started = time.monotonic()
         scope = self._scope(job) if database_up else None
         prefs = (
             self._preferences(scope, user, job) if scope else Preferences(learning_enabled=False)
@@ -180,20 +192,71 @@ class Turn:
             memories = self._assistant().recall(
                 scope,
                 user,
-                text,
+                text or " ",
                 include_private=may_use_private(where, prefs.private_in_channels),
             )
         thread = self._thread(job)
         if in_assistant_thread and not thread:
-            self._title_thread(job, text)
-        try:
-            deliver(self._slack, dest, self._assistant().answer(text, memories, thread))
-        except ModelError as exc:
-            log.warning("model failed: %s", exc, extra=log_fields(job))
-            post_text(self._slack, dest, APOLOGY)
-            return
-        if scope and prefs.learning_enabled:
-            self._learn(scope, user, text, job, where, memories)
+            self._title_thread(job, text or "Files")
+        answer = self._assistant().answer(
+            text or FILES_PROMPT,
+            memories,
+            thread,
+            attachments=files.parts if files else (),
+            deadline=deadline,
+        )
+        status = self._status_setter(job) if in_assistant_thread else None
+        delivered = deliver(self._slack, dest, answer, deadline=deadline, on_status=status)
+        if files and files.note:
+            post_text(self._slack, dest, files.note)
+        if scope:
+            self._record(scope, job, answer, delivered, len(memories), started)
+        if scope and text and prefs.learning_enabled and delivered.outcome != MODEL_ERROR:
+            if deadline.allow(budget.LEARN_S) >= budget.LEARN_MIN_S:
+                self._learn(scope, user, text, job, where, memories)
+            else:
+                log.warning("no time left to learn from the message", extra=log_fields(job))
+
+    def _status_setter(self, job: Job) -> Callable[[str], None]:
+        def set_status(status: str) -> None:
+            try:
+                self._slack.assistant_threads_setStatus(
+                    channel_id=job["channel"], thread_ts=job["thread_ts"], status=status
+                )
+            except SlackApiError as exc:
+                log.debug("could not set the status: %s", exc.response.get("error"))
+
+        return set_status
+
+    def _record(
+        self,
+        scope: str,
+        job: Job,
+        answer: AnswerStream,
+        delivered: Delivered,
+        memories_used: int,
+        started: float,
+    ) -> None:
+        usage = answer.usage
+        ttft = answer.first_token_s
+        self._on_answer(
+            AnswerRecord(
+                team_id=scope,
+                user_id=job["user_id"],
+                channel=job["channel"],
+                message_ts=job["message_ts"],
+                answer_ts=delivered.ts,
+                model=answer.model or "unknown",
+                first_token_ms=round(ttft * 1000) if ttft is not None else None,
+                total_ms=round((time.monotonic() - started) * 1000),
+                input_tokens=usage.input_tokens if usage else None,
+                output_tokens=usage.output_tokens if usage else None,
+                cached_tokens=usage.cached_tokens if usage else None,
+                memories_used=memories_used,
+                web_searches=answer.web_searches,
+                outcome=delivered.outcome,
+            )
+        )
 
     def _scope(self, job: Job) -> str | None:
         try:

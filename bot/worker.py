@@ -16,6 +16,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot import budget
+from bot.budget import Deadline
 from bot.commands import MemoryCommands
 from bot.ledger import Ledger
 from bot.notices import apologise
@@ -61,6 +63,7 @@ class Worker:
             "set_learning": commands.set_learning,
             "set_private_in_channels": commands.set_private_in_channels,
             "uninstalled": commands.uninstalled,
+            "feedback": commands.feedback,
         }
         # A reply claims its event itself, after showing the person it is working and so that
         # it can still answer (without memories) when the database is down.
@@ -68,7 +71,15 @@ class Worker:
         # Nothing here needs the database before Slack's 3-second trigger_id runs out.
         self._unclaimed = {"open_editor", "cancel_forget", "assistant_started"}
 
-    def run(self, job: Job) -> None:
+    def run(self, job: Job, deadline: Deadline | None = None) -> None:
+        """Run one job; `deadline` is when it must be over (Lambda's remaining time)."""
+        token = budget.set_current(deadline or Deadline.after(budget.JOB_BUDGET_S))
+        try:
+            self._run(job)
+        finally:
+            budget.reset_current(token)
+
+    def _run(self, job: Job) -> None:
         kind = job.get("kind")
         handler = self.handlers.get(kind) if isinstance(kind, str) else None
         if handler is None:

@@ -55,8 +55,8 @@ def test_responses_non_streaming(fake_openai, client):
         model="gpt-x", instructions="Be brief.", input="Tell me about Rust"
     )
     assert response.output_text == "Answer: Tell me about Rust"
-    # (len("Be brief.") + len("Tell me about Rust")) // 4
-    assert response.usage.input_tokens == 6
+    # o200k_base: "Be brief." is 3 tokens, "Tell me about Rust" 4; 3 per message, 3 to prime.
+    assert response.usage.input_tokens == 3 + 3 + 4 + 3 + 3
     [recorded] = fake_openai.requests
     assert recorded.path == "/v1/responses"
     assert recorded.headers["authorization"] == "Bearer sk-test"
@@ -186,3 +186,21 @@ def test_slack_auth_errors_response_url_and_wait_for(slack, web):
 
     assert WebhookClient(slack.response_url("r1")).send(text="done").status_code == 200
     assert slack.calls_to("response_url:r1")[0].params == {"text": "done"}
+
+
+def test_responses_web_search_streams_like_the_api(fake_openai, client):
+    fake_openai.search_finds(("https://example.com/a", "Page A"))
+    request = {"model": "gpt-4.1-mini", "input": "news?", "tools": [{"type": "web_search"}]}
+    with client.responses.stream(**request) as stream:
+        kinds = [event.type for event in stream]
+        final = stream.get_final_response()
+    assert kinds.index("response.web_search_call.searching") < kinds.index(
+        "response.output_text.delta"
+    )
+    assert "response.output_text.annotation.added" in kinds
+    assert final.output[0].type == "web_search_call"
+    (annotation,) = final.output[1].content[0].annotations
+    assert (annotation.url, annotation.title) == ("https://example.com/a", "Page A")
+    assert final.output_text[annotation.start_index : annotation.end_index] == (
+        "[example.com](https://example.com/a)"
+    )

@@ -41,3 +41,10 @@ def test_a_code_block_cut_in_two_is_closed_and_reopened():
     assert len(parts) > 1
     assert all(p.count("```") % 2 == 0 for p in parts)
     assert all(len(p) <= MAX_SECTION_CHARS for p in parts)
+
+
+def test_links_whose_urls_hold_parentheses_stay_whole():
+    text = "See [Rust](https://en.wikipedia.org/wiki/Rust_(programming_language))."
+    assert (
+        to_mrkdwn(text) == "See <https://en.wikipedia.org/wiki/Rust_(programming_language)|Rust>."
+    )

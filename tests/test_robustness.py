@@ -13,7 +13,7 @@ from bot.llm import openai_client
 from bot.notices import APOLOGY
 from bot.prompt import MAX_MESSAGE_CHARS
 from bot.storage import open_pool
-from bot.turn import EMPTY_MESSAGE, FILES_ONLY
+from bot.turn import EMPTY_MESSAGE
 from tests import slack_requests as sr
 from tests.harness import Bot, ack_text, wire_bot
 
@@ -57,9 +57,11 @@ def test_an_empty_mention_gets_a_friendly_hint_without_a_model_call(bot):
     assert bot.openai.requests == []
 
 
-def test_a_file_only_message_is_told_the_bot_reads_text(bot):
-    bot.dm("U1", "", subtype="file_share", files=[{"id": "F1", "name": "diagram.png"}])
-    assert _bot_messages(bot) == [FILES_ONLY]
+def test_a_file_only_message_it_cannot_read_is_told_what_it_can_read(bot):
+    files = [{"id": "F1", "name": "notes.docx", "mimetype": "application/msword", "size": 10}]
+    bot.dm("U1", "", subtype="file_share", files=files)
+    (told,) = _bot_messages(bot)
+    assert "notes.docx" in told and "PDF" in told
     assert bot.openai.requests == []
 
 

@@ -223,7 +223,7 @@ def test_a_long_answer_by_updates_fills_sections_of_at_most_3000_characters(bot)
     bot.openai.reply_text = answer
     bot.dm("U1", "explain at length")
     (message,) = bot.slack.messages("D1")
-    sections = [b["text"]["text"] for b in message["blocks"]]
+    sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
     assert len(sections) >= 3
     assert all(len(s) <= MAX_SECTION_CHARS for s in sections)
     assert "".join("".join(sections).split()) == "".join(to_mrkdwn(answer).split())

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -19,6 +21,9 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 log = logging.getLogger(__name__)
+
+# Yielded by a Reply's stream: reset the connection there (TCP RST), as a dropped link does.
+ABORT = b"<abort>"
 
 
 @dataclass
@@ -52,11 +57,16 @@ def json_reply(obj: Any, status: int = 200, headers: dict[str, str] | None = Non
     )
 
 
-def sse_reply(events: Iterable[tuple[str | None, Any]]) -> Reply:
-    """Server-sent events from (event name or None, JSON payload or raw str) pairs."""
+def sse_reply(events: Iterable[tuple[str | None, Any] | bytes]) -> Reply:
+    """Server-sent events from (event name or None, JSON payload or raw str) pairs; an
+    `ABORT` among them resets the connection there."""
 
     def frames() -> Iterable[bytes]:
-        for name, data in events:
+        for event in events:
+            if event is ABORT:
+                yield ABORT
+                return
+            name, data = event
             payload = data if isinstance(data, str) else json.dumps(data)
             head = f"event: {name}\n" if name else ""
             yield f"{head}data: {payload}\n\n".encode()
@@ -106,10 +116,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         for chunk in reply.stream:
+            if chunk is ABORT:
+                self._reset()
+                return
             if chunk:  # an empty chunk would terminate the chunked body early
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 self.wfile.flush()
         self.wfile.write(b"0\r\n\r\n")
+
+    def _reset(self) -> None:
+        # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+        self.close_connection = True
+        self.wfile.flush()
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep pytest output readable; requests are recorded by the fakes instead

@@ -4,7 +4,10 @@ The real `openai` SDK, langchain-openai's ChatOpenAI and langmem/trustcall run u
 against it (point `base_url` / OPENAI_BASE_URL at `fake.base_url`). Answers are
 deterministic so tests and benchmarks can assert on them:
 
-* /v1/responses answers with `reply_text` (plain JSON or the real SSE event sequence).
+* /v1/responses answers with `reply_text` (plain JSON or the real SSE event sequence); with
+  the web search tool offered and `search_finds(...)` set, it searches and cites those pages;
+  `cut_stream(...)` ends a stream early (tests.fakes.responses_stream).
+* `usage` counts tokens the way the API does (tests.fakes.tokens).
 * /v1/chat/completions with tools plays the memory-extraction model: it emits one
   `UserTechInterest`-style tool call per tech term the *user* mentioned (see TECH_TERMS).
 * /v1/embeddings returns hashed bag-of-words vectors, so texts sharing words are close.
@@ -25,7 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._http import FaultPlan, LoopbackServer, Reply, Request, json_reply, sse_reply
+from . import responses_stream, tokens
+from ._http import ABORT, FaultPlan, LoopbackServer, Reply, Request, json_reply, sse_reply
+from .responses_stream import StreamCut, WebResult, cite, search_item, wants_web_search
 
 KINDS = {
     "/v1/responses": "responses",
@@ -260,7 +265,11 @@ class FakeOpenAI(LoopbackServer):
         # Answer for /v1/responses and for tool-less chat completions; a callable gets the
         # request body (Responses "input" or chat "messages" shape).
         self.reply_text = reply_text
+        # Pages a streamed answer "finds" when the request offers the web search tool.
+        self.web_results: list[WebResult] = []
         self._faults = FaultPlan()
+        self._stream_cuts = FaultPlan()
+        self._prompt_cache = tokens.PromptCache()
 
     @property
     def base_url(self) -> str:
@@ -286,9 +295,21 @@ class FakeOpenAI(LoopbackServer):
             raise ValueError(f"kind must be one of {sorted(PATHS)} or 'models'")
         self._faults.add(kind, count, status=status, delay=delay, retry_after=retry_after)
 
+    def search_finds(self, *results: tuple[str, str]) -> None:
+        """(url, title) pages the next answers cite after searching the web."""
+        self.web_results = [WebResult(url, title) for url, title in results]
+
+    def cut_stream(self, after_chars: int = 0, *, reset: bool = False, count: int = 1) -> None:
+        """The next `count` streamed answers stop after `after_chars` characters of text,
+        without response.completed: the body just ends, or with `reset` the connection resets."""
+        self._stream_cuts.add("responses", count, cut=StreamCut(after_chars, reset))
+
     def reset(self) -> None:
         self._clear()
         self._faults.clear()
+        self._stream_cuts.clear()
+        self._prompt_cache.clear()
+        self.web_results = []
 
     def handle(self, request: Request) -> Reply:
         body = request.json() if request.body else {}
@@ -317,19 +338,31 @@ class FakeOpenAI(LoopbackServer):
 
     # -- POST /v1/responses ------------------------------------------------------------
     def _responses(self, body: dict) -> Reply:
-        text = self._answer(body)
-        part = {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
-        item = {
-            "type": "message",
-            "id": _new_id("msg"),
-            "role": "assistant",
-            "status": "completed",
-            "content": [part],
-        }
-        input_tokens, output_tokens = estimate_tokens(body), max(1, len(text) // 4)
+        text, annotations = self._answer(body), []
+        output: list[dict] = []
+        search = None
+        if self.web_results and wants_web_search(body):
+            text, annotations = cite(text, self.web_results)
+            search = search_item(last_user_text(body)[:100], self.web_results, "completed")
+            output.append(search)
+        part = {"type": "output_text", "text": text, "annotations": annotations, "logprobs": []}
+        output.append(
+            {
+                "type": "message",
+                "id": _new_id("msg"),
+                "role": "assistant",
+                "status": "completed",
+                "content": [part],
+            }
+        )
+        model = body.get("model", "gpt-fake")
+        input_tokens = tokens.input_tokens(body)
+        output_tokens = tokens.output_tokens(text, model)
         usage = {
             "input_tokens": input_tokens,
-            "input_tokens_details": {"cached_tokens": 0},
+            "input_tokens_details": {
+                "cached_tokens": self._prompt_cache.cached(tokens.prompt_tokens(body))
+            },
             "output_tokens": output_tokens,
             "output_tokens_details": {"reasoning_tokens": 0},
             "total_tokens": input_tokens + output_tokens,
@@ -339,10 +372,10 @@ class FakeOpenAI(LoopbackServer):
             "object": "response",
             "created_at": int(time.time()),
             "status": "completed",
-            "model": body.get("model", "gpt-fake"),
+            "model": model,
             "instructions": body.get("instructions"),
             "previous_response_id": body.get("previous_response_id"),
-            "output": [item],
+            "output": output,
             "parallel_tool_calls": True,
             "tool_choice": body.get("tool_choice", "auto"),
             "tools": body.get("tools", []),
@@ -354,29 +387,12 @@ class FakeOpenAI(LoopbackServer):
         }
         if not body.get("stream"):
             return json_reply(done)
-
-        # The event sequence the real API streams for a single text message.
-        running = {**done, "status": "in_progress", "output": [], "usage": None}
-        ids = {"item_id": item["id"], "output_index": 0}
-        open_item = {**item, "status": "in_progress", "content": []}
-        events: list[dict] = [
-            {"type": "response.created", "response": running},
-            {"type": "response.in_progress", "response": running},
-            {"type": "response.output_item.added", "output_index": 0, "item": open_item},
-            {"type": "response.content_part.added", **ids, "content_index": 0,
-             "part": {**part, "text": ""}},
-            *(
-                {"type": "response.output_text.delta", **ids, "content_index": 0,
-                 "delta": piece, "logprobs": []}
-                for piece in _chunks(text)
-            ),
-            {"type": "response.output_text.done", **ids, "content_index": 0, "text": text,
-             "logprobs": []},
-            {"type": "response.content_part.done", **ids, "content_index": 0, "part": part},
-            {"type": "response.output_item.done", "output_index": 0, "item": item},
-            {"type": "response.completed", "response": done},
-        ]  # fmt: skip
-        return sse_reply((e["type"], {**e, "sequence_number": n}) for n, e in enumerate(events))
+        cut = (self._stream_cuts.take("responses") or {}).get("cut")
+        sequence = responses_stream.events(done, search, cut)
+        return sse_reply(
+            event if event is ABORT else (event["type"], {**event, "sequence_number": n})
+            for n, event in enumerate(sequence)
+        )
 
     # -- POST /v1/chat/completions -----------------------------------------------------
     def _chat(self, body: dict) -> Reply:
@@ -396,9 +412,11 @@ class FakeOpenAI(LoopbackServer):
             content = "No new tech interests found."
         else:
             content = self._answer(body)
-        prompt_tokens = estimate_tokens(body)
-        out_chars = len(content or "") + sum(len(c["function"]["arguments"]) for c in tool_calls)
-        completion_tokens = max(1, out_chars // 4)
+        prompt_tokens = tokens.input_tokens(body)
+        out_text = (content or "") + "".join(
+            c["function"]["name"] + c["function"]["arguments"] for c in tool_calls
+        )
+        completion_tokens = tokens.output_tokens(out_text, body.get("model", ""))
         usage = {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
@@ -450,12 +468,12 @@ class FakeOpenAI(LoopbackServer):
             if body.get("encoding_format") == "base64":  # the openai SDK's default request
                 vector = base64.b64encode(struct.pack(f"<{dims}f", *vector)).decode()
             data.append({"object": "embedding", "index": index, "embedding": vector})
-        tokens = sum(len(t) // 4 + 1 if isinstance(t, str) else len(t) for t in inputs)
+        used = tokens.embedding_tokens(inputs, body.get("model", "text-embedding-3-small"))
         return json_reply(
             {
                 "object": "list",
                 "data": data,
                 "model": body.get("model", "text-embedding-fake"),
-                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+                "usage": {"prompt_tokens": used, "total_tokens": used},
             }
         )

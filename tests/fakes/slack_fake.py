@@ -54,6 +54,35 @@ def _as_json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _invalid_blocks(blocks: list[dict], refused: set[str]) -> bool:
+    """What Slack checks of the blocks the bot sends: refused types, an action_id repeated
+    within a block, and the shape of context_actions / feedback_buttons."""
+    for block in blocks:
+        if block.get("type") in refused:
+            return True
+        elements = block.get("elements") or []
+        ids = [e["action_id"] for e in elements if isinstance(e, dict) and "action_id" in e]
+        if len(ids) != len(set(ids)):
+            return True
+        if block.get("type") == "context_actions" and not (
+            0 < len(elements) <= 5 and all(_valid_context_action(e) for e in elements)
+        ):
+            return True
+    return False
+
+
+def _valid_context_action(element: dict) -> bool:
+    if element.get("type") == "icon_button":
+        return "icon" in element and "text" in element
+    if element.get("type") != "feedback_buttons":
+        return False
+    buttons = [element.get("positive_button"), element.get("negative_button")]
+    return all(
+        isinstance(b, dict) and (b.get("text") or {}).get("type") == "plain_text" and b.get("value")
+        for b in buttons
+    )
+
+
 def _stream_text(params: dict) -> str:
     """Text a chat.*Stream call adds: `markdown_text` and/or markdown_text `chunks`."""
     chunks = _as_json(params.get("chunks")) or []
@@ -98,6 +127,8 @@ class FakeSlack(LoopbackServer):
         self._replies: dict[tuple[str, str], list[dict]] = {}
         self._hosted: dict[str, _HostedFile] = {}
         self._file_objects: dict[str, dict] = {}
+        # Block types this "surface" refuses with invalid_blocks (see refuse_blocks).
+        self._refused_blocks: set[str] = set()
 
     # -- test API -----------------------------------------------------------------------
     @property
@@ -167,6 +198,11 @@ class FakeSlack(LoopbackServer):
         """429 -> HTTP 429 + Retry-After; 200 + error -> {"ok": false}; 5xx -> that status."""
         self._faults.add(method, count, status=status, retry_after=retry_after, error=error)
 
+    def refuse_blocks(self, *block_types: str) -> None:
+        """Answer invalid_blocks to any call whose blocks include these types, as surfaces
+        without AI-app features do with `context_actions`."""
+        self._refused_blocks.update(block_types)
+
     def wait_for(self, method: str, count: int = 1, timeout: float = 10) -> list[Call]:
         """Block until `count` calls to `method` arrived (the bot answers from worker threads)."""
 
@@ -212,6 +248,8 @@ class FakeSlack(LoopbackServer):
                 headers = {"Retry-After": str(fault["retry_after"])}
                 return json_reply({"ok": False, "error": error or "ratelimited"}, 429, headers)
             return json_reply({"ok": False, "error": error or "internal_error"}, status)
+        if _invalid_blocks(_as_json(params.get("blocks")) or [], self._refused_blocks):
+            return json_reply({"ok": False, "error": "invalid_blocks"})
         method = getattr(self, "_" + name.replace(".", "_"), None)
         with self._state_lock:  # the bot calls Slack from several worker threads at once
             self._token = auth.removeprefix("Bearer ") or str(params.get("token") or "")
@@ -331,6 +369,8 @@ class FakeSlack(LoopbackServer):
     def _chat_stopStream(self, params: dict) -> dict:
         self._chat_appendStream(params)  # stopStream flushes the client's remaining buffer
         message = self._find(params)
+        if params.get("blocks"):  # shown under the streamed text
+            message["blocks"] = _as_json(params["blocks"])
         return {"channel": params.get("channel"), "ts": params.get("ts"), "message": message}
 
     def _conversations_replies(self, params: dict) -> dict:
