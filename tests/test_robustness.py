@@ -65,10 +65,12 @@ def test_a_file_only_message_it_cannot_read_is_told_what_it_can_read(bot):
     assert bot.openai.requests == []
 
 
-def test_a_file_with_a_caption_is_answered_from_the_caption(bot):
+def test_an_unreadable_file_with_a_caption_is_answered_from_the_caption_and_named(bot):
     bot.openai.reply_text = "Nice diagram."
     bot.dm("U1", "what do you think of this?", subtype="file_share", files=[{"id": "F1"}])
-    assert _bot_messages(bot) == ["Nice diagram."]
+    answer, note = _bot_messages(bot)
+    assert answer == "Nice diagram."
+    assert "I can read images" in note
 
 
 def test_a_huge_message_gets_one_answer_and_the_model_input_is_bounded(bot):
