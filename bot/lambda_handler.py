@@ -16,7 +16,7 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from bot import http_guard
+from bot import budget, http_guard
 from bot.budget import Deadline
 from bot.dispatch import JOB_EVENT_KEY, LambdaDispatcher
 from bot.job_signing import JOB_HMAC_KEY, JobSigner
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Aurora Serverless v2 takes 15-30 s to resume from auto-pause: 0.5+1+2+4+8+8+8+8 s of backoff
-# (plus each attempt's connect timeout) spans that within the function's 120 s timeout.
+# spans that; the job's deadline (bot.budget.DATABASE_RESUME_S) cuts it shorter when it must.
 DATABASE_RESUME_ATTEMPTS = 9
 # The key that marks a scheduled maintenance invocation, e.g. {"memory_bot_task": "sweep"}.
 TASK_EVENT_KEY = "memory_bot_task"
@@ -94,7 +94,11 @@ class _Runtime:
                 slack=self.slack,
                 pool=pool,
                 # Waits out an Aurora resume, after the person already sees the bot working.
-                database_ready=lambda: wait_until_ready(pool, attempts=DATABASE_RESUME_ATTEMPTS),
+                database_ready=lambda: wait_until_ready(
+                    pool,
+                    attempts=DATABASE_RESUME_ATTEMPTS,
+                    within=budget.current().allow(budget.DATABASE_RESUME_S),
+                ),
             )
         return self._worker
 

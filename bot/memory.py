@@ -252,6 +252,10 @@ class MemoryService:
         )
         return [Memory.from_item(item) for item in items]
 
+    def prepare_query(self, query: str) -> None:
+        """Embed a query ahead of `relevant`, which then finds it in the embedder's cache."""
+        self._stores.embed([query or " "])
+
     def get(self, scope_id: str, user_id: str, key: str) -> Memory | None:
         with self._pool.connection() as conn:
             row = conn.execute(

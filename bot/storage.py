@@ -114,15 +114,22 @@ def wait_until_ready(
     pool: ConnectionPool,
     *,
     attempts: int,
+    within: float | None = None,
     first_delay: float = 0.5,
     max_delay: float = 8.0,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> bool:
-    """Retry a trivial query with backoff, e.g. while Aurora resumes from auto-pause (15-30 s)."""
+    """Retry a trivial query with backoff, e.g. while Aurora resumes from auto-pause (15-30 s),
+    giving up after `attempts` or once `within` seconds are spent, whichever comes first."""
     delay = first_delay
+    give_up = clock() + within if within is not None else float("inf")
     for attempt in range(1, attempts + 1):
+        left = give_up - clock()
+        if left <= 0:
+            break
         try:
-            with pool.connection(timeout=max(delay, 2.0)) as conn:
+            with pool.connection(timeout=min(max(delay, 2.0), max(left, 0.1))) as conn:
                 conn.execute("SELECT 1")
             return True
         except Exception as exc:  # noqa: BLE001 - any failure here means "not ready yet"
@@ -130,9 +137,11 @@ def wait_until_ready(
                 "database not ready",
                 extra={"attempt": attempt, "error": type(exc).__name__},
             )
-            if attempt < attempts:
+            if attempt < attempts and give_up - clock() > delay:
                 sleep(delay)
                 delay = min(delay * 2, max_delay)
+            else:
+                break
     return False
 
 

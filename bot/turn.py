@@ -13,6 +13,8 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -23,6 +25,7 @@ from bot.answer_log import AnswerRecord
 from bot.answer_stream import AnswerStream
 from bot.assistant import Assistant
 from bot.attachments import Attachments
+from bot.budget import Deadline
 from bot.installation import Installation
 from bot.ledger import Ledger
 from bot.memory import ConversationKind, Memory, Source, may_use_private
@@ -92,6 +95,16 @@ class ChannelKinds:
         return kind
 
 
+@dataclass(frozen=True)
+class Recalled:
+    """What the answer may use: where it is posted, whose memories, which of them."""
+
+    where: ConversationKind
+    scope: str | None  # None: no memories recalled or learned this time
+    prefs: Preferences
+    memories: list[Memory]
+
+
 class Turn:
     def __init__(
         self,
@@ -124,26 +137,10 @@ class Turn:
         )
         in_assistant_thread = self._show_working(job)
         try:
-            database_up = True
-            if not self._claim(job):
-                log.info("duplicate event ignored", extra=log_fields(job))
-                return
-        except Exception:  # noqa: BLE001 - answering without memory beats not answering
-            log.exception("database unavailable; answering without memories", extra=log_fields(job))
-            database_up = False
-        try:
-            where = (
-                ConversationKind.ASSISTANT
-                if in_assistant_thread
-                else _CHANNEL_TYPES.get(job.get("channel_type") or "")
-                or self._channel_kinds.of(job["channel"])
-            )
-            self._answer(job, dest, where, database_up, in_assistant_thread)
+            self._reply(job, dest, in_assistant_thread)
         finally:
             if not in_assistant_thread:  # Slack clears a thread's status when the reply lands
                 self._remove_reaction(job)
-            if database_up:
-                self._finish(job)
 
     def suggest_prompts(self, job: Job) -> None:
         self._slack.assistant_threads_setSuggestedPrompts(
@@ -166,54 +163,105 @@ class Turn:
         except Exception:  # noqa: BLE001 - worst case a late retry repeats a finished job
             log.warning("could not mark the job finished", extra=log_fields(job))
 
+    def _reply(self, job: Job, dest: Destination, in_assistant_thread: bool) -> None:
+        deadline = budget.current()
+        started = time.monotonic()
+        text = _MENTION.sub("", job.get("text") or "").strip()
+        # Everything the model request waits for runs at once, so the person waits for the
+        # slowest step rather than their sum: the dedupe claim (database), what to remember
+        # (installation, settings, conversation kind, one embedding + lookup), the thread and
+        # any attached files (Slack).
+        with ThreadPoolExecutor(max_workers=5, thread_name_prefix="turn") as steps:
+            claim = steps.submit(self._claim, job)
+            query = steps.submit(self._embed_query, text) if text else None
+            context = steps.submit(self._context, job, text, in_assistant_thread, query)
+            thread = steps.submit(self._thread, job)
+            files = steps.submit(self._read_files, job["files"]) if job.get("files") else None
+            try:
+                database_up = True
+                if not claim.result():
+                    log.info("duplicate event ignored", extra=log_fields(job))
+                    return
+            except Exception:  # noqa: BLE001 - answering without memory beats not answering
+                log.exception(
+                    "database unavailable; answering without memories", extra=log_fields(job)
+                )
+                database_up = False
+            recalled = context.result()
+            earlier = thread.result()
+            attachments = files.result() if files else None
+        try:
+            self._answer(job, dest, text, recalled, earlier, attachments, started, deadline)
+        finally:
+            if database_up:
+                self._finish(job)
+
+    def _embed_query(self, text: str) -> None:
+        """Embed the message ahead of the lookup that needs it (the embedder keeps it)."""
+        try:
+            self._assistant().memories.prepare_query(text)
+        except Exception:  # noqa: BLE001 - the lookup will try (and report) again
+            log.debug("could not embed the message ahead", exc_info=True)
+
+    def _context(
+        self, job: Job, text: str, in_assistant_thread: bool, query: Future | None
+    ) -> Recalled:
+        where = (
+            ConversationKind.ASSISTANT
+            if in_assistant_thread
+            else _CHANNEL_TYPES.get(job.get("channel_type") or "")
+            or self._channel_kinds.of(job["channel"])
+        )
+        if not text:
+            return Recalled(where, None, Preferences(learning_enabled=False), [])
+        scope = self._scope(job)
+        if scope is None:
+            return Recalled(where, None, Preferences(learning_enabled=False), [])
+        prefs = self._preferences(scope, job["user_id"], job)
+        if query is not None:
+            query.result()
+        memories = self._assistant().recall(
+            scope,
+            job["user_id"],
+            text,
+            include_private=may_use_private(where, prefs.private_in_channels),
+        )
+        return Recalled(where, scope, prefs, memories)
+
     def _answer(
         self,
         job: Job,
         dest: Destination,
-        where: ConversationKind,
-        database_up: bool,
-        in_assistant_thread: bool,
+        text: str,
+        recalled: Recalled,
+        thread: list[ThreadMessage],
+        files: Attachments | None,
+        started: float,
+        deadline: Deadline,
     ) -> None:
-        user = job["user_id"]
-        text = _MENTION.sub("", job.get("text") or "").strip()
-        files = self._read_files(job.get("files") or []) if job.get("files") else None
         if not text and not (files and files.parts):
-            notice = files.note if files and files.note else EMPTY_MESSAGE
-            post_text(self._slack, dest, notice)
+            post_text(self._slack, dest, files.note if files and files.note else EMPTY_MESSAGE)
             return
-        deadline = budget.current()
-        started = time.monotonic()
-        scope = self._scope(job) if database_up else None
-        prefs = (
-            self._preferences(scope, user, job) if scope else Preferences(learning_enabled=False)
-        )
-        memories: list[Memory] = []
-        if scope:
-            memories = self._assistant().recall(
-                scope,
-                user,
-                text or " ",
-                include_private=may_use_private(where, prefs.private_in_channels),
-            )
-        thread = self._thread(job)
-        if in_assistant_thread and not thread:
+        if recalled.where is ConversationKind.ASSISTANT and not thread:
             self._title_thread(job, text or "Files")
         answer = self._assistant().answer(
             text or FILES_PROMPT,
-            memories,
+            recalled.memories,
             thread,
             attachments=files.parts if files else (),
             deadline=deadline,
         )
-        status = self._status_setter(job) if in_assistant_thread else None
+        status = self._status_setter(job) if recalled.where is ConversationKind.ASSISTANT else None
         delivered = deliver(self._slack, dest, answer, deadline=deadline, on_status=status)
         if files and files.note:
             post_text(self._slack, dest, files.note)
-        if scope:
-            self._record(scope, job, answer, delivered, len(memories), started)
-        if scope and text and prefs.learning_enabled and delivered.outcome != MODEL_ERROR:
+        scope, user = recalled.scope, job["user_id"]
+        if scope is None:
+            return
+        self._record(scope, job, answer, delivered, len(recalled.memories), started)
+        if text and recalled.prefs.learning_enabled and delivered.outcome != MODEL_ERROR:
             if deadline.allow(budget.LEARN_S) >= budget.LEARN_MIN_S:
-                self._learn(scope, user, text, job, where, memories)
+                self._learn(scope, user, text, job, recalled.where, recalled.memories)
             else:
                 log.warning("no time left to learn from the message", extra=log_fields(job))
 
