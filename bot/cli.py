@@ -28,6 +28,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "forget-user", help="erase everything the bot keeps about a person (e.g. who left)"
     )
     forget_user.add_argument("user_id", help="their Slack user ID, e.g. U012AB3CD")
+    replay = commands.add_parser(
+        "replay-failed", help="on AWS: re-run the jobs that landed in the failure queue"
+    )
+    replay.add_argument(
+        "--queue-url",
+        default=os.environ.get("FAILURE_QUEUE_URL"),
+        help="the failure queue (default: FAILURE_QUEUE_URL; the stack's FailureQueueUrl output)",
+    )
+    replay.add_argument(
+        "--function",
+        default=os.environ.get("BOT_FUNCTION_NAME"),
+        help="the bot's function (default: BOT_FUNCTION_NAME; the stack's BotFunctionName output)",
+    )
+    replay.add_argument("--max", type=int, default=100, help="at most this many (default 100)")
+    replay.add_argument("--dry-run", action="store_true", help="only count what would be re-run")
     stats = commands.add_parser(
         "stats", help="answers, time to first token, tokens and feedback of the last days"
     )
@@ -48,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sweep": _sweep,
             "forget-user": _forget_user,
             "stats": _stats,
+            "replay-failed": _replay_failed,
         }[args.command]
         return run(settings, args)
     except ConfigError as exc:
@@ -111,6 +127,34 @@ def _sweep(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         pool.close()
     print(f"Deleted {swept} expired memories.")
+    return 0
+
+
+def _replay_failed(settings: Settings, args: argparse.Namespace) -> int:
+    import boto3
+
+    from bot.job_signing import JobSigner
+    from bot.replay import replay_failed
+
+    settings.require("SLACK_SIGNING_SECRET")
+    if not args.queue_url or not args.function:
+        raise ConfigError(
+            "Name the failure queue and the function: --queue-url and --function, or "
+            "FAILURE_QUEUE_URL and BOT_FUNCTION_NAME (the stack's outputs)."
+        )
+    result = replay_failed(
+        boto3.client("sqs"),
+        boto3.client("lambda"),
+        queue_url=args.queue_url,
+        function_name=args.function,
+        signer=JobSigner(settings.slack_signing_secret or ""),
+        limit=max(1, args.max),
+        dry_run=args.dry_run,
+    )
+    verb = "Would re-run" if args.dry_run else "Re-ran"
+    print(f"{verb} {result.replayed} failed jobs.")
+    for reason in result.skipped:
+        print(f"  left in the queue: {reason}")
     return 0
 
 

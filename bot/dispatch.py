@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 Job = dict[str, Any]
 # The key that marks a Lambda event as a job for the worker rather than an HTTP request.
 JOB_EVENT_KEY = "memory_bot_job"
+# The key that marks a scheduled maintenance invocation, e.g. {"memory_bot_task": "sweep"}.
+TASK_EVENT_KEY = "memory_bot_task"
 
 
 class ThreadDispatcher:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import budget, http_guard
 from bot.budget import Deadline
-from bot.dispatch import JOB_EVENT_KEY, LambdaDispatcher
+from bot.dispatch import JOB_EVENT_KEY, TASK_EVENT_KEY, LambdaDispatcher
 from bot.job_signing import JOB_HMAC_KEY, JobSigner
 from bot.slack_urls import is_slack_response_url
 
@@ -31,8 +31,6 @@ log = logging.getLogger(__name__)
 # Aurora Serverless v2 takes 15-30 s to resume from auto-pause: 0.5+1+2+4+8+8+8+8 s of backoff
 # spans that; the job's deadline (bot.budget.DATABASE_RESUME_S) cuts it shorter when it must.
 DATABASE_RESUME_ATTEMPTS = 9
-# The key that marks a scheduled maintenance invocation, e.g. {"memory_bot_task": "sweep"}.
-TASK_EVENT_KEY = "memory_bot_task"
 # (log field, job key): what may be logged about a job that is dropped.
 _JOB_ID_FIELDS = (
     ("job_kind", "kind"),
