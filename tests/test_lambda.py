@@ -530,11 +530,112 @@ class _SlackDown(LoopbackServer):
 
 
 def test_cold_ack_makes_no_slack_call(deployment, monkeypatch):
-    """Needs auth.test off the ack path (the lead's change to bot/app.py): until then a cold
-    container calls auth.test before its first ack, and a Slack outage turns that ack into a 500."""
+    """auth.test is off the ack path: a Slack outage never turns an ack into a 500."""
     with _SlackDown() as slack:
         monkeypatch.setenv("SLACK_API_URL", f"{slack.root}/api/")
         response = deployment.dm("U1", "I'm learning Rust")
         assert slack._snapshot() == []
     assert response["statusCode"] == 200
     assert len(deployment.invokes.calls) == 1
+
+
+# --- memory controls through the Lambda handler ---------------------------------------------------
+
+
+def test_memory_controls_work_through_the_lambda_handler(deployment, fake_slack, pool):
+    from bot import blocks
+
+    deployment.dm("U1", "I'm learning Rust")
+    deployment.run_async_invokes()
+    with pool.connection() as conn:
+        (key,) = [r["key"] for r in conn.execute("SELECT key FROM store").fetchall()]
+
+    # The editor: opened by the worker, validated on the ack, saved by the worker.
+    deployment.request(
+        sr.action_body(blocks.EDIT_MEMORY, user="U1", team_id="T1", response_url=None, value=key),
+        form=True,
+    )
+    deployment.run_async_invokes()
+    assert fake_slack.calls_to("views.open")
+    view = {"callback_id": blocks.MEMORY_EDITOR, "private_metadata": json.dumps({"key": key})}
+    values = {
+        "topic": {"value": "Rust (embedded)"},
+        "interest_level": {"value": "101"},
+        "privacy": {"selected_options": []},
+    }
+    refused = deployment.request(
+        sr.view_submission_body(user="U1", team_id="T1", view=view, values=values), form=True
+    )
+    assert json.loads(refused["body"])["response_action"] == "errors"
+    values["interest_level"] = {"value": "95"}
+    saved = deployment.request(
+        sr.view_submission_body(user="U1", team_id="T1", view=view, values=values), form=True
+    )
+    assert saved["statusCode"] == 200
+    deployment.run_async_invokes()
+    with pool.connection() as conn:
+        (value,) = [r["value"] for r in conn.execute("SELECT value FROM store").fetchall()]
+    assert value["content"]["topic"] == "Rust (embedded)" and value["private"] is False
+
+    # The message shortcut takes back what that message taught.
+    (message,) = [c for c in fake_slack.calls_to("reactions.add")]
+    url = fake_slack.response_url("taken-back")
+    body = sr.message_shortcut_body(
+        blocks.FORGET_FROM_MESSAGE,
+        user="U1",
+        team_id="T1",
+        message={"user": "U1", "ts": message.params["timestamp"], "text": "I'm learning Rust"},
+        channel="D1",
+        response_url=url,
+    )
+    assert deployment.request(body, form=True)["statusCode"] == 200
+    deployment.run_async_invokes()
+    with pool.connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM store").fetchone()["n"] == 0
+
+
+def test_uninstall_erases_the_installation_through_the_lambda_handler(deployment, pool):
+    deployment.dm("U1", "I'm learning Rust")
+    deployment.run_async_invokes()
+    body = sr.event_body({"type": "app_uninstalled"}, team_id="T1")
+    assert deployment.request(body)["statusCode"] == 200
+    deployment.run_async_invokes()
+    with pool.connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM store").fetchone()["n"] == 0
+
+
+def test_the_scheduled_sweep_expires_old_memories(deployment, pool):
+    deployment.dm("U1", "I'm learning Rust and Python")
+    deployment.run_async_invokes()
+    with pool.connection() as conn:
+        conn.execute(
+            "UPDATE store SET expires_at = now() - interval '1 day' "
+            "WHERE value->'content'->>'topic' = 'Rust'"
+        )
+    assert lambda_handler.handler({"memory_bot_task": "sweep"}, deployment.context)["ok"] is True
+    with pool.connection() as conn:
+        topics = [r["t"] for r in conn.execute("SELECT value->'content'->>'topic' AS t FROM store")]
+    assert topics == ["Python"]
+
+
+class _ShortLived(LambdaContext):
+    """A function with little time left, as after a slow cold start."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 9_000
+
+
+def test_a_model_slower_than_the_time_left_gets_the_apology_before_the_deadline(
+    deployment, fake_slack, fake_openai
+):
+    import time
+
+    fake_openai.fail_next("responses", status=None, delay=30, count=3)
+    deployment.dm("U1", "hello?")
+    (payload,) = deployment.invokes.take_payloads()
+    started = time.monotonic()
+    lambda_handler.handler(payload, _ShortLived())
+    took = time.monotonic() - started
+    (message,) = fake_slack.messages("D1")
+    assert "Sorry" in message["text"]
+    assert took < 9
