@@ -44,3 +44,17 @@ def test_the_home_tab_and_assistant_view_are_enabled():
 def test_it_says_how_to_switch_to_the_lambda_url():
     text = (Path(__file__).parent.parent / "manifest.yml").read_text()
     assert "/slack/events" in text and "socket_mode_enabled to false" in text
+
+
+def test_the_memory_controls_of_the_app_are_declared():
+    from bot import blocks
+
+    shortcuts = {s["callback_id"]: s for s in MANIFEST["features"]["shortcuts"]}
+    forget = shortcuts[blocks.FORGET_FROM_MESSAGE]
+    assert forget["type"] == "message" and forget["name"] == "Forget what you learned from this"
+    events = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_uninstalled", "tokens_revoked"} <= events
+    # conversations.info tells public from private conversations, which decides visibility.
+    scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert {"channels:read", "groups:read", "mpim:read"} <= scopes
+    assert MANIFEST["settings"]["org_deploy_enabled"] is True
