@@ -1,7 +1,7 @@
 """One row per answer: ids, model, timings, token counts, outcome and the person's feedback.
 
 Never any message or answer text. Retention: the rows hold only Slack ids and numbers, and are
-erased with the person (`forget_user`, from `/forget` and `bot forget-user`); `bot stats`
+erased with the person (bot/erasure.py: `/forget`, `bot forget-user`, uninstall); `bot stats`
 summarises them for an operator.
 """
 
@@ -103,12 +103,6 @@ def record(pool: ConnectionPool, answer: AnswerRecord) -> int | None:
     return int(row["id"])
 
 
-def set_answer_ts(pool: ConnectionPool, answer_id: int, answer_ts: str) -> None:
-    """Attach the answer message's ts to a row recorded before Slack returned it."""
-    with pool.connection() as conn:
-        conn.execute("UPDATE bot_answers SET answer_ts = %s WHERE id = %s", (answer_ts, answer_id))
-
-
 def set_feedback(
     pool: ConnectionPool, team_id: str, user_id: str, channel: str, answer_ts: str, value: str
 ) -> bool:
@@ -127,16 +121,6 @@ def set_feedback(
             (value, team_id, user_id, channel, answer_ts),
         )
         return cursor.rowcount > 0
-
-
-def forget_user(pool: ConnectionPool, team_id: str, user_id: str) -> int:
-    """Erase every answer row of one person; how many went. Database errors propagate, so the
-    caller never tells someone their data is gone when it isn't."""
-    with pool.connection() as conn:
-        cursor = conn.execute(
-            "DELETE FROM bot_answers WHERE team_id = %s AND user_id = %s", (team_id, user_id)
-        )
-        return cursor.rowcount
 
 
 @dataclass(frozen=True)
