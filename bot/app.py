@@ -88,7 +88,7 @@ def build_worker(
 ) -> Worker:
     from bot.commands import MemoryCommands
     from bot.installation import InstallationResolver
-    from bot.ledger import Ledger
+    from bot.ledger import EventClaims, Ledger
     from bot.preferences import PreferenceStore
     from bot.scopes import ScopeProvider
     from bot.turn import ChannelKinds, Turn
@@ -113,15 +113,14 @@ def build_worker(
         cap=settings.memory_max_per_person,
         ttl_days=settings.memory_ttl_days,
     )
-    ledger = Ledger(pool)
+    claims = EventClaims(Ledger(pool), database_ready)
     turn = Turn(
         slack=slack,
         assistant=assistant,
-        ledger=ledger,
+        claims=claims,
         prefs=prefs,
         installation=scopes.get,
         channel_kinds=ChannelKinds(slack),
-        database_ready=database_ready,
         on_learned=commands.publish_home_quietly,
         on_answer=_answer_recorder(settings, pool),
         read_files=_file_reader(settings, slack),
@@ -130,7 +129,7 @@ def build_worker(
         slack=slack,
         turn=turn,
         commands=commands,
-        ledger=ledger,
+        claims=claims,
         database_ready=database_ready,
         webhook=webhook,
     )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import random
+from collections.abc import Callable
+from typing import Any
 
 from psycopg_pool import ConnectionPool
+
+log = logging.getLogger(__name__)
 
 # Slack retries for minutes and Lambda's async retries for hours; a day covers both.
 DEDUPE_RETENTION = "1 day"
@@ -44,3 +49,24 @@ class Ledger:
                 "UPDATE bot_processed_events SET finished_at = now() WHERE event_key = %s",
                 (event_key,),
             )
+
+
+class EventClaims:
+    """Claiming a job's event once the database is up, and marking it done afterwards."""
+
+    def __init__(self, ledger: Ledger, database_ready: Callable[[], bool]) -> None:
+        self._ledger = ledger
+        self._database_ready = database_ready
+
+    def first_time(self, job: dict[str, Any]) -> bool:
+        """True the first time; raises if the database can't be reached."""
+        if not self._database_ready():
+            raise ConnectionError("database not reachable")
+        return self._ledger.claim(job["event_key"])
+
+    def finish(self, job: dict[str, Any]) -> None:
+        """Mark the job's event done, so no retry takes it over as abandoned."""
+        try:
+            self._ledger.finish(job["event_key"])
+        except Exception:  # noqa: BLE001 - worst case a late retry repeats a finished job
+            log.warning("could not mark the job finished", extra={"job_kind": job.get("kind")})

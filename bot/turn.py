@@ -27,7 +27,7 @@ from bot.assistant import Assistant
 from bot.attachments import Attachments
 from bot.budget import Deadline
 from bot.installation import Installation
-from bot.ledger import Ledger
+from bot.ledger import EventClaims
 from bot.memory import ConversationKind, Memory, Source, may_use_private
 from bot.preferences import Preferences, PreferenceStore
 from bot.prompt import MAX_THREAD_MESSAGES, ThreadMessage, clip
@@ -111,22 +111,20 @@ class Turn:
         *,
         slack: WebClient,
         assistant: Callable[[], Assistant],
-        ledger: Ledger,
+        claims: EventClaims,
         prefs: PreferenceStore,
         installation: Callable[[], Installation],
         channel_kinds: ChannelKinds,
-        database_ready: Callable[[], bool],
         on_learned: Callable[[str, str], None],
         on_answer: Callable[[AnswerRecord], None],
         read_files: Callable[[list[dict]], Attachments],
     ) -> None:
         self._slack = slack
         self._assistant = assistant
-        self._ledger = ledger
+        self._claims = claims
         self._prefs = prefs
         self._installation = installation
         self._channel_kinds = channel_kinds
-        self._database_ready = database_ready
         self._on_learned = on_learned
         self._on_answer = on_answer
         self._read_files = read_files
@@ -152,17 +150,6 @@ class Turn:
 
     # --- the steps -----------------------------------------------------------------------
 
-    def _claim(self, job: Job) -> bool:
-        if not self._database_ready():
-            raise ConnectionError("database not reachable")
-        return self._ledger.claim(job["event_key"])
-
-    def _finish(self, job: Job) -> None:
-        try:
-            self._ledger.finish(job["event_key"])
-        except Exception:  # noqa: BLE001 - worst case a late retry repeats a finished job
-            log.warning("could not mark the job finished", extra=log_fields(job))
-
     def _reply(self, job: Job, dest: Destination, in_assistant_thread: bool) -> None:
         deadline = budget.current()
         started = time.monotonic()
@@ -172,7 +159,7 @@ class Turn:
         # (installation, settings, conversation kind, one embedding + lookup), the thread and
         # any attached files (Slack).
         with ThreadPoolExecutor(max_workers=5, thread_name_prefix="turn") as steps:
-            claim = steps.submit(self._claim, job)
+            claim = steps.submit(self._claims.first_time, job)
             query = steps.submit(self._embed_query, text) if text else None
             context = steps.submit(self._context, job, text, in_assistant_thread, query)
             thread = steps.submit(self._thread, job)
@@ -194,7 +181,7 @@ class Turn:
             self._answer(job, dest, text, recalled, earlier, attachments, started, deadline)
         finally:
             if database_up:
-                self._finish(job)
+                self._claims.finish(job)
 
     def _embed_query(self, text: str) -> None:
         """Embed the message ahead of the lookup that needs it (the embedder keeps it)."""

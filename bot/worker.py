@@ -19,7 +19,7 @@ from slack_sdk.webhook import WebhookClient
 from bot import budget
 from bot.budget import Deadline
 from bot.commands import MemoryCommands
-from bot.ledger import Ledger
+from bot.ledger import EventClaims
 from bot.notices import apologise
 from bot.turn import Turn, log_fields
 
@@ -36,13 +36,13 @@ class Worker:
         slack: WebClient,
         turn: Turn,
         commands: MemoryCommands,
-        ledger: Ledger,
+        claims: EventClaims,
         database_ready: Callable[[], bool] = lambda: True,
         webhook: Callable[[str], WebhookClient] = WebhookClient,
     ) -> None:
         self._slack = slack
         self._commands = commands
-        self._ledger = ledger
+        self._claims = claims
         self._database_ready = database_ready
         self._webhook = webhook
         self.handlers: dict[str, Handler] = {
@@ -88,14 +88,14 @@ class Worker:
         started = time.perf_counter()
         claimed = kind not in self._claims_itself and kind not in self._unclaimed
         try:
-            if claimed and not self._first_time(job):
+            if claimed and not self._claims.first_time(job):
                 log.info("duplicate job ignored", extra=log_fields(job))
                 return
             try:
                 handler(job)
             finally:
                 if claimed:
-                    self._finish(job)
+                    self._claims.finish(job)
         except Exception:  # noqa: BLE001 - the last line of defence: log, tell the person
             log.exception("job failed", extra=log_fields(job))
             apologise(self._slack, job, self._webhook)
@@ -110,16 +110,3 @@ class Worker:
         if not self._database_ready():
             raise ConnectionError("database not reachable")
         return self._commands.sweep()
-
-    def _first_time(self, job: Job) -> bool:
-        """Claim the job's event; raises if the database can't be reached."""
-        if not self._database_ready():
-            raise ConnectionError("database not reachable")
-        return self._ledger.claim(job["event_key"])
-
-    def _finish(self, job: Job) -> None:
-        """Mark the job's event done, so no retry takes it over as abandoned."""
-        try:
-            self._ledger.finish(job["event_key"])
-        except Exception:  # noqa: BLE001 - worst case a late retry repeats a finished job
-            log.warning("could not mark the job finished", extra=log_fields(job))
