@@ -64,15 +64,19 @@ def database_url_from_secret(secret: Mapping[str, Any]) -> str:
 
     verify-full: the server's certificate must chain to an RDS root in the packaged bundle and
     name the host we asked for, so neither a plain-text downgrade (libpq's default "prefer"
-    would accept one) nor an impostor inside the VPC gets the password.
+    would accept one) nor an impostor inside the VPC gets the password. RDS-generated secrets
+    have no "sslmode"; one that names it (a database without TLS, in tests) is taken at its word,
+    since whoever can write the secret holds the password anyway.
     """
     user = quote(str(secret["username"]), safe="")
     password = quote(str(secret["password"]), safe="")
     host = secret["host"]
     port = secret.get("port", 5432)
     dbname = quote(str(secret.get("dbname") or "postgres"), safe="")
-    tls = urlencode({"sslmode": "verify-full", "sslrootcert": str(RDS_CA_BUNDLE)})
-    return f"postgresql://{user}:{password}@{host}:{port}/{dbname}?{tls}"
+    tls = {"sslmode": str(secret.get("sslmode") or "verify-full")}
+    if tls["sslmode"].startswith("verify-"):
+        tls["sslrootcert"] = str(RDS_CA_BUNDLE)
+    return f"postgresql://{user}:{password}@{host}:{port}/{dbname}?{urlencode(tls)}"
 
 
 def _parse(raw: str, variable: str) -> dict[str, Any]:

@@ -8,11 +8,13 @@ import ssl
 import subprocess
 import sys
 
+import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from bot.secrets import RDS_CA_BUNDLE, database_url_from_secret, environment_with_secrets
 from bot.settings import ConfigError, Settings
+from tests.flaky_proxy import FlakyProxy
 
 
 def test_defaults_match_the_documented_names_and_values():
@@ -101,6 +103,23 @@ def test_the_rds_database_is_reached_only_over_verified_tls():
     # libpq's default ("prefer") would fall back to plain text; verify-full also checks the name.
     assert params["sslmode"] == "verify-full"
     assert params["sslrootcert"] == str(RDS_CA_BUNDLE)
+
+
+def test_a_database_without_tls_is_refused_not_used_in_plain_text(database_url):
+    # The embedded PostgreSQL offers no TLS, like a misconfigured or impostor server would.
+    with FlakyProxy(database_url, refuse_first=0) as proxy:
+        secret = {"username": "postgres", "password": "", "host": "127.0.0.1", "port": proxy.port}
+        with pytest.raises(psycopg.OperationalError, match="SSL"):
+            psycopg.connect(database_url_from_secret(secret), connect_timeout=10).close()
+        # The same server, reached the way a user's own DATABASE_URL would, is fine.
+        relaxed = {**secret, "sslmode": "disable"}
+        psycopg.connect(database_url_from_secret(relaxed), connect_timeout=10).close()
+
+
+def test_a_secret_may_name_its_own_sslmode():
+    secret = {"username": "u", "password": "p", "host": "127.0.0.1", "sslmode": "disable"}
+    params = conninfo_to_dict(database_url_from_secret(secret))
+    assert params["sslmode"] == "disable" and "sslrootcert" not in params
 
 
 def test_the_packaged_ca_bundle_holds_the_rds_roots():
