@@ -60,7 +60,11 @@ cdk: $(VENV)/.dev  ## Run the CDK CLI in infra/ (ARGS="deploy"); needs `make pac
 	cd infra && PATH="$(abspath $(VENV))/bin:$$PATH" \
 		$(abspath $(PY)) node_env.py npx --yes aws-cdk@2 $(ARGS)
 
-bench: $(VENV)/.dev  ## Print the benchmark tables (quick defaults)
+# The Lambda benchmark measures the zip as shipped: rebuilt when the code or the lock changed.
+dist/lambda.zip: requirements/lambda.txt scripts/package_lambda.py $(shell find bot -type f -not -path '*/__pycache__/*')
+	$(MAKE) package
+
+bench: $(VENV)/.dev dist/lambda.zip  ## Print the benchmark tables (quick defaults)
 	$(PY) benchmarks/lambda_perf.py
 	$(PY) benchmarks/message_cost.py
 	$(PY) benchmarks/memory_scale.py
