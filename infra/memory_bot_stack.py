@@ -1,9 +1,14 @@
-"""The whole deployment: VPC, Aurora Serverless v2, the bot Lambda and its public URL."""
+"""The whole deployment: VPC, Aurora Serverless v2, the bot Lambda and its public URL.
+
+Plus what keeps it running unattended: a failure queue for async jobs, alarms, a daily sweep,
+and the database's guards (deletion protection, backups, TLS only).
+"""
 
 from __future__ import annotations
 
 import json
 
+from alarms import Alarms
 from aws_cdk import (
     CfnOutput,
     Duration,
@@ -13,12 +18,20 @@ from aws_cdk import (
     triggers,
 )
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from cdk_nag import NagSuppressions
+from connection_budget import bot_concurrency
 from constructs import Construct
+
+from bot.budget import FUNCTION_TIMEOUT_S
 
 BOT_HANDLER = "bot.lambda_handler.handler"
 MIGRATE_HANDLER = "bot.lambda_handler.migrate_handler"
@@ -36,6 +49,16 @@ EMBEDDING_MODEL = "text-embedding-3-small"
 # Must match the pgvector index the migration creates; changing it means re-embedding.
 EMBEDDING_DIMS = 1536
 
+# Aurora's ceiling. Reserved concurrency and the "at max capacity" alarm both follow from it.
+DATABASE_MAX_ACU = 2
+DEFAULT_BACKUP_RETENTION_DAYS = 7
+
+# What the daily schedule sends the bot function; bot.lambda_handler runs the sweep for it.
+SWEEP_EVENT = {"memory_bot_task": "sweep"}
+# Lambda keeps a failed async event for at most 6 h of retries; the queue keeps it 14 days, the
+# SQS maximum, so a failure over a long weekend is still there to replay after the fix.
+FAILURE_RETENTION = Duration.days(14)
+
 
 class MemoryBotStack(Stack):
     def __init__(
@@ -46,6 +69,8 @@ class MemoryBotStack(Stack):
         code: lambda_.Code,
         chat_model: str = DEFAULT_CHAT_MODEL,
         memory_model: str = DEFAULT_MEMORY_MODEL,
+        deletion_protection: bool = True,
+        backup_retention_days: int = DEFAULT_BACKUP_RETENTION_DAYS,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -67,6 +92,14 @@ class MemoryBotStack(Stack):
             ],
         )
 
+        # Rejected connections only: what an operator needs to see a misrouted or probing peer,
+        # at a fraction of the volume (and cost) of logging every accepted flow.
+        vpc.add_flow_log(
+            "RejectedFlows",
+            traffic_type=ec2.FlowLogTrafficType.REJECT,
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(self._log_group("FlowLogs")),
+        )
+
         lambda_sg = ec2.SecurityGroup(
             self,
             "BotSecurityGroup",
@@ -83,29 +116,68 @@ class MemoryBotStack(Stack):
         )
         db_sg.add_ingress_rule(lambda_sg, ec2.Port.tcp(5432), "PostgreSQL from the bot")
 
+        # Scaling to 0 ACUs (auto-pause) needs Aurora PostgreSQL 16.3 or later.
+        engine = rds.DatabaseClusterEngine.aurora_postgres(
+            version=rds.AuroraPostgresEngineVersion.VER_16_6
+        )
         self.cluster = rds.DatabaseCluster(
             self,
             "Database",
-            # Scaling to 0 ACUs (auto-pause) needs Aurora PostgreSQL 16.3 or later.
-            engine=rds.DatabaseClusterEngine.aurora_postgres(
-                version=rds.AuroraPostgresEngineVersion.VER_16_6
+            engine=engine,
+            # The CA the bot verifies against: its root is in bot/certs/rds-global-bundle.pem.
+            writer=rds.ClusterInstance.serverless_v2(
+                "writer", ca_certificate=rds.CaCertificate.RDS_CA_RSA2048_G1
             ),
-            writer=rds.ClusterInstance.serverless_v2("writer"),
             # Paused when idle, so a bot that is talked to a few times a day costs storage only;
             # the first request after a pause waits for the resume.
             serverless_v2_min_capacity=0,
-            serverless_v2_max_capacity=2,
+            serverless_v2_max_capacity=DATABASE_MAX_ACU,
+            # The server refuses unencrypted connections, whatever a client asks for.
+            parameter_group=rds.ParameterGroup(
+                self,
+                "DatabaseParameters",
+                engine=engine,
+                description="Slack memory bot: TLS required",
+                parameters={"rds.force_ssl": "1"},
+            ),
             credentials=rds.Credentials.from_generated_secret(DATABASE_USER),
             default_database_name=DATABASE_NAME,
             storage_encrypted=True,
             vpc=vpc,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
             security_groups=[db_sg],
-            # Memories are the product: a stack deletion keeps a final snapshot.
+            # Memories are the product: a stack deletion keeps a final snapshot, deleting the
+            # cluster by hand (or by a replacement) needs protection switched off first, and a
+            # week of point-in-time recovery covers a bad migration noticed after a weekend.
             removal_policy=RemovalPolicy.SNAPSHOT,
+            deletion_protection=deletion_protection,
+            backup=rds.BackupProps(retention=Duration.days(backup_retention_days)),
         )
         db_secret = self.cluster.secret
         assert db_secret is not None  # from_generated_secret always creates one
+        NagSuppressions.add_resource_suppressions(
+            self.cluster,
+            [
+                {
+                    "id": "AwsSolutions-RDS6",
+                    "reason": "The bot logs in with the generated password from Secrets Manager, "
+                    "over verify-full TLS. IAM tokens would add a signing step and a token expiry "
+                    "to every pooled connection for no gain inside a private, isolated subnet.",
+                }
+            ],
+        )
+        # cluster.secret is the attachment; the generated secret itself is the cluster's child.
+        NagSuppressions.add_resource_suppressions(
+            self.cluster.node.find_child("Secret"),
+            [
+                {
+                    "id": "AwsSolutions-SMG4",
+                    "reason": "Each warm container keeps the password in its connection pool; "
+                    "rotating it underneath them would break their new connections until they "
+                    "recycle. The password never leaves Secrets Manager and the VPC.",
+                }
+            ],
+        )
 
         # CloudFormation only lets a template *generate* a JSON secret if one key gets a random
         # value, so the placeholders ride along with an unused one. The value is generated once,
@@ -122,6 +194,17 @@ class MemoryBotStack(Stack):
                 generate_string_key="UNUSED_GENERATED",
                 exclude_punctuation=True,
             ),
+        )
+
+        NagSuppressions.add_resource_suppressions(
+            self.app_secret,
+            [
+                {
+                    "id": "AwsSolutions-SMG4",
+                    "reason": "It holds Slack and OpenAI tokens, which only Slack and OpenAI can "
+                    "issue: there is nothing a rotation function could generate.",
+                }
+            ],
         )
 
         environment = {
@@ -144,14 +227,39 @@ class MemoryBotStack(Stack):
             memory_size=512,
         )
 
+        # Async jobs that still fail after Lambda's two retries land here, for an operator
+        # (alarmed) to look at and re-run with `bot replay-failed` once the cause is fixed.
+        self.failure_queue = sqs.Queue(
+            self,
+            "FailedJobs",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=FAILURE_RETENTION,
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.failure_queue,
+            [
+                {
+                    "id": "AwsSolutions-SQS3",
+                    "reason": "This queue is itself the dead-letter destination of the bot's "
+                    "async invocations; a queue behind it would only move the same messages.",
+                }
+            ],
+        )
+
         self.function = lambda_.Function(
             self,
             "BotFunction",
             handler=BOT_HANDLER,
             description="Slack memory bot: Slack events and the async worker",
-            # Slack gets its ack within 3 s; the async self-invocation then may wait 15-30 s
-            # for Aurora to resume from pause before calling OpenAI.
-            timeout=Duration.seconds(120),
+            # A job's whole budget (database resume, answer, learning, last word) plus start-up;
+            # bot/budget.py spells it out.
+            timeout=Duration.seconds(FUNCTION_TIMEOUT_S),
+            # Every container may hold a pool of connections: at most as many containers as
+            # Aurora has connections for (infra/connection_budget.py). The public URL can't then
+            # exhaust the database, only be throttled, which is alarmed.
+            reserved_concurrent_executions=bot_concurrency(DATABASE_MAX_ACU),
+            on_failure=destinations.SqsDestination(self.failure_queue),
             log_group=self._log_group("BotLogs"),
             **common,
         )
@@ -183,6 +291,34 @@ class MemoryBotStack(Stack):
         )
         for secret in (self.app_secret, db_secret):
             secret.grant_read(self.migration)
+        for function in (self.function, self.migration):
+            self._acknowledge_lambda_defaults(function)
+
+        # Once a day the bot expires old memories; the handler recognises this exact event.
+        events.Rule(
+            self,
+            "DailySweep",
+            description="Slack memory bot: daily sweep of expired memories",
+            schedule=events.Schedule.rate(Duration.days(1)),
+            targets=[
+                events_targets.LambdaFunction(
+                    self.function,
+                    event=events.RuleTargetInput.from_object(SWEEP_EVENT),
+                    # EventBridge's own retries; a sweep that still fails goes to the failure
+                    # queue like any async invocation of the function.
+                    retry_attempts=2,
+                )
+            ],
+        )
+
+        self.alarms = Alarms(
+            self,
+            "Alarms",
+            function=self.function,
+            failure_queue=self.failure_queue,
+            cluster=self.cluster,
+            max_acu=DATABASE_MAX_ACU,
+        )
 
         # The function URL ends in "/", so this is exactly what Slack's Request URL needs.
         CfnOutput(
@@ -207,6 +343,37 @@ class MemoryBotStack(Stack):
             removal_policy=RemovalPolicy.DESTROY,
         )
 
+    def _acknowledge_lambda_defaults(self, function: lambda_.Function) -> None:
+        NagSuppressions.add_resource_suppressions(
+            function,
+            [
+                {
+                    "id": "AwsSolutions-L1",
+                    "reason": "Python 3.12 is the runtime scripts/package_lambda.py resolves "
+                    "wheels for and compiles the .pyc with; a newer runtime is a deliberate "
+                    "upgrade of both, not a template edit.",
+                }
+            ],
+        )
+        assert function.role is not None
+        NagSuppressions.add_resource_suppressions(
+            function.role,
+            [
+                {
+                    "id": "AwsSolutions-IAM4",
+                    "reason": "AWSLambdaBasicExecutionRole (its own log streams) and "
+                    "AWSLambdaVPCAccessExecutionRole (its network interfaces) are what every "
+                    "Lambda in a VPC needs; AWS keeps them current as Lambda changes.",
+                    "applies_to": [
+                        "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                        "AWSLambdaBasicExecutionRole",
+                        "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                        "AWSLambdaVPCAccessExecutionRole",
+                    ],
+                }
+            ],
+        )
+
     def _allow_self_invoke(self, function: lambda_.Function) -> None:
         """Let the function hand slow work to an async invocation of itself, and nothing else.
 
@@ -215,7 +382,7 @@ class MemoryBotStack(Stack):
         A separate policy attached to the same role has no such edge.
         """
         assert function.role is not None
-        iam.Policy(
+        policy = iam.Policy(
             self,
             "BotSelfInvokePolicy",
             roles=[function.role],
@@ -225,5 +392,16 @@ class MemoryBotStack(Stack):
                     # The bare ARN plus qualified ones (versions/aliases) of this function only.
                     resources=[function.function_arn, f"{function.function_arn}:*"],
                 )
+            ],
+        )
+        NagSuppressions.add_resource_suppressions(
+            policy,
+            [
+                {
+                    "id": "AwsSolutions-IAM5",
+                    "reason": "The wildcard is the version/alias qualifier of this one function, "
+                    "so a published version or alias can hand jobs to itself too.",
+                    "applies_to": ["Resource::<BotFunctionDDD880E8.Arn>:*"],
+                }
             ],
         )

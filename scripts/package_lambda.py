@@ -2,33 +2,41 @@
 
 Third-party wheels are fetched for the Lambda platform rather than for this machine (which may
 run another Python or architecture), so psycopg-binary, pydantic-core and friends come out as
-manylinux cp312 builds. The `bot` package is copied next to them, and the zip is written with
-sorted entries and fixed timestamps so identical inputs give a byte-identical file: CDK hashes
-the asset, and an unchanged hash means no Lambda update on `cdk deploy`.
+manylinux cp312 builds, at exactly the versions (and hashes) of requirements/lambda.txt. The
+`bot` package is copied next to them, and everything is byte-compiled by a Python 3.12: without
+.pyc files every cold start on Lambda compiles each imported module again (~200 ms more for a
+cold ack). The zip is written with sorted entries and fixed timestamps so identical inputs give
+a byte-identical file: CDK hashes the asset, and an unchanged hash means no Lambda update on
+`cdk deploy`.
 
-Usage: python scripts/package_lambda.py [--without-boto3] [--constraint FILE]
+Usage: python scripts/package_lambda.py [--without-boto3] [--python /path/to/python3.12]
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import time
-import tomllib
 import zipfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_DIR = ROOT / "build" / "lambda"
 DIST_DIR = ROOT / "dist"
 ZIP_PATH = DIST_DIR / "lambda.zip"
-REQUIREMENTS_OUT = DIST_DIR / "lambda-requirements.txt"
+LOCK = ROOT / "requirements" / "lambda.txt"
 
 PYTHON_VERSION = "3.12"
+# Where Lambda unpacks the code: recorded in the .pyc so tracebacks name the deployed files.
+LAMBDA_TASK_ROOT = "/var/task"
+# A Python 3.12 to compile with, when not given with --python.
+PYTHON_VARIABLE = "LAMBDA_PYTHON"
 # The python3.12 runtime runs on Amazon Linux 2023 (glibc 2.34), so manylinux_2_28 wheels load
 # there too; listing that tag matters for projects that stopped publishing manylinux2014 wheels.
 PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
@@ -47,13 +55,7 @@ BOTO_PACKAGES = ("boto3", "botocore", "s3transfer")
 INSTALL_NOISE = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
 
 
-def runtime_dependencies() -> list[str]:
-    with (ROOT / "pyproject.toml").open("rb") as fh:
-        project = tomllib.load(fh)["project"]
-    return list(project.get("dependencies", []))
-
-
-def pip_install(deps: list[str], target: Path, constraint: Path | None) -> None:
+def pip_install(lock: Path, target: Path) -> None:
     cmd = [
         sys.executable,
         "-m",
@@ -68,6 +70,9 @@ def pip_install(deps: list[str], target: Path, constraint: Path | None) -> None:
         # pip refuses a foreign --platform unless it may only take wheels: building an sdist
         # here would compile for this machine, not for Lambda.
         "--only-binary=:all:",
+        # Exactly the locked versions and files: the lock lists every dependency, with hashes.
+        "--no-deps",
+        "--require-hashes",
         # .pyc files compiled by this interpreter would be for the wrong Python version.
         "--no-compile",
         "--no-warn-script-location",
@@ -76,11 +81,65 @@ def pip_install(deps: list[str], target: Path, constraint: Path | None) -> None:
     ]
     for platform in PLATFORMS:
         cmd += ["--platform", platform]
-    if constraint is not None:
-        cmd += ["--constraint", str(constraint)]
-    cmd += deps
+    cmd += ["--requirement", str(lock)]
     print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True)
+
+
+def python312_candidates(
+    environ: Mapping[str, str], home: Path, which=shutil.which
+) -> Iterable[str]:
+    """Interpreters that may be a Python 3.12, most explicit first."""
+    if environ.get(PYTHON_VARIABLE):
+        yield environ[PYTHON_VARIABLE]
+    on_path = which("python3.12")
+    if on_path:
+        yield on_path
+    yield from sorted(glob.glob(str(home / ".pyenv" / "versions" / "3.12*" / "bin" / "python")))
+
+
+def find_python312(candidates: Iterable[str]) -> str | None:
+    for python in candidates:
+        try:
+            result = subprocess.run(
+                [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+        except OSError:
+            continue
+        if result.returncode == 0 and result.stdout.strip() == PYTHON_VERSION:
+            return python
+    return None
+
+
+def compile_tree(python: str, target: Path) -> None:
+    """Byte-compile every module under target with `python`, as Lambda will find them.
+
+    Lambda unpacks the zip with the zip's timestamps (here all 1980), which would never match
+    the source mtime a default .pyc records, so Python would ignore every one of them and
+    compile again. "unchecked-hash" .pyc files are used without looking at the source at all.
+    """
+    cmd = [
+        python,
+        "-m",
+        "compileall",
+        "-q",
+        "--invalidation-mode",
+        "unchecked-hash",
+        "-s",
+        str(target),
+        "-p",
+        LAMBDA_TASK_ROOT,
+        str(target),
+    ]
+    # compileall exits 1 if any file does not compile (some packages ship Python 2 era
+    # templates or test data as .py); those are never imported, so they are counted, not fatal.
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    failed = result.stdout.count("***")
+    if failed:
+        print(f"  {failed} file(s) did not byte-compile (left as source)", flush=True)
 
 
 def remove_boto(target: Path) -> None:
@@ -118,15 +177,6 @@ def copy_bot(target: Path) -> bool:
     return True
 
 
-def write_requirements(target: Path, out: Path) -> None:
-    """Record the resolved versions so a later build can be pinned with --constraint."""
-    pins = []
-    for info in sorted(target.glob("*.dist-info")):
-        name, version = info.name[: -len(".dist-info")].rsplit("-", 1)
-        pins.append(f"{name}=={version}")
-    out.write_text("\n".join(sorted(pins, key=str.lower)) + "\n")
-
-
 def write_zip(source: Path, zip_path: Path) -> tuple[int, int]:
     # Sorted by the name stored in the zip, so the order does not depend on the filesystem.
     files = sorted((p.relative_to(source).as_posix(), p) for p in source.rglob("*") if p.is_file())
@@ -162,9 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         help="leave out boto3/botocore/s3transfer and use the copies in the Lambda runtime",
     )
     parser.add_argument(
-        "--constraint",
-        type=Path,
-        help="pip constraints file pinning versions (e.g. a saved dist/lambda-requirements.txt)",
+        "--python",
+        help=f"a Python {PYTHON_VERSION} to byte-compile with (default: ${PYTHON_VARIABLE}, "
+        f"python{PYTHON_VERSION} on PATH, or ~/.pyenv/versions/{PYTHON_VERSION}*)",
     )
     parser.add_argument(
         "--allow-missing-bot",
@@ -173,16 +223,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    # Found before the slow download, so a machine without one fails at once.
+    python312 = find_python312(
+        [args.python] if args.python else python312_candidates(os.environ, Path.home())
+    )
+    if python312 is None:
+        print(
+            f"error: no Python {PYTHON_VERSION} found to byte-compile the Lambda code with. "
+            f"Install one (e.g. `pyenv install {PYTHON_VERSION}`), or name it with --python "
+            f"or {PYTHON_VARIABLE}=/path/to/python{PYTHON_VERSION}.",
+            file=sys.stderr,
+        )
+        return 1
+
     started = time.monotonic()
     shutil.rmtree(BUILD_DIR, ignore_errors=True)
     BUILD_DIR.mkdir(parents=True)
     DIST_DIR.mkdir(exist_ok=True)
 
-    pip_install(runtime_dependencies(), BUILD_DIR, args.constraint)
+    pip_install(LOCK, BUILD_DIR)
     if args.without_boto3:
         remove_boto(BUILD_DIR)
     strip_noise(BUILD_DIR)
-    write_requirements(BUILD_DIR, REQUIREMENTS_OUT)
 
     if not copy_bot(BUILD_DIR):
         message = f"{ROOT / 'bot'} is missing or is not a package (no __init__.py)"
@@ -191,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"warning: {message}; the zip holds dependencies only", file=sys.stderr)
 
+    compile_tree(python312, BUILD_DIR)
     zipped, unzipped = write_zip(BUILD_DIR, ZIP_PATH)
     mib = 1024 * 1024
     print(f"wrote {ZIP_PATH.relative_to(ROOT)}")
@@ -199,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     # Lambda's limit is 250 MB unzipped for code plus layers; 50 MB zipped only applies to
     # direct uploads, and CDK uploads through S3.
     print(f"  unzipped  {unzipped / mib:.1f} MiB ({unzipped} bytes), limit 250 MB")
-    print(f"  versions  {REQUIREMENTS_OUT.relative_to(ROOT)}")
+    print(f"  versions  {LOCK.relative_to(ROOT)}")
+    print(f"  .pyc by   {python312}")
     print(f"  took      {time.monotonic() - started:.0f} s")
     return 0
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 
+import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
-from bot.secrets import database_url_from_secret, environment_with_secrets
+from bot.secrets import RDS_CA_BUNDLE, database_url_from_secret, environment_with_secrets
 from bot.settings import ConfigError, Settings
+from tests.flaky_proxy import FlakyProxy
 
 
 def test_defaults_match_the_documented_names_and_values():
@@ -76,7 +80,8 @@ def test_secrets_fill_gaps_and_the_environment_wins():
     assert env["SLACK_BOT_TOKEN"] == "xoxb-sm"
     assert env["OPENAI_API_KEY"] == "sk-env"
     assert "UNUSED_GENERATED" not in env
-    assert env["DATABASE_URL"] == "postgresql://u%40x:p%2Fw%3A%3F@h:5432/memory"
+    assert env["DATABASE_URL"].startswith("postgresql://u%40x:p%2Fw%3A%3F@h:5432/memory?")
+    assert conninfo_to_dict(env["DATABASE_URL"])["password"] == "p/w:?"
 
 
 def test_a_malformed_secret_is_reported_without_its_content():
@@ -88,7 +93,58 @@ def test_a_malformed_secret_is_reported_without_its_content():
 
 def test_database_secret_defaults_the_port():
     url = database_url_from_secret({"username": "u", "password": "p", "host": "h", "dbname": "d"})
-    assert url == "postgresql://u:p@h:5432/d"
+    assert url.startswith("postgresql://u:p@h:5432/d?")
+
+
+def test_the_rds_database_is_reached_only_over_verified_tls():
+    url = database_url_from_secret(
+        {"username": "u", "password": "p", "host": "db.cluster-x.us-east-1.rds.amazonaws.com"}
+    )
+    params = conninfo_to_dict(url)
+    # libpq's default ("prefer") would fall back to plain text; verify-full also checks the name.
+    assert params["sslmode"] == "verify-full"
+    assert params["sslrootcert"] == str(RDS_CA_BUNDLE)
+
+
+def test_a_database_without_tls_is_refused_not_used_in_plain_text(database_url):
+    # The embedded PostgreSQL offers no TLS, like a misconfigured or impostor server would.
+    with FlakyProxy(database_url, refuse_first=0) as proxy:
+        secret = {"username": "postgres", "password": "", "host": "127.0.0.1", "port": proxy.port}
+        with pytest.raises(psycopg.OperationalError, match="SSL"):
+            psycopg.connect(database_url_from_secret(secret), connect_timeout=10).close()
+        # The same server, reached the way a user's own DATABASE_URL would, is fine.
+        relaxed = {**secret, "sslmode": "disable"}
+        psycopg.connect(database_url_from_secret(relaxed), connect_timeout=10).close()
+
+
+def test_a_secret_may_name_its_own_sslmode():
+    secret = {"username": "u", "password": "p", "host": "127.0.0.1", "sslmode": "disable"}
+    params = conninfo_to_dict(database_url_from_secret(secret))
+    assert params["sslmode"] == "disable" and "sslrootcert" not in params
+
+
+def test_the_packaged_ca_bundle_holds_the_rds_roots():
+    # Inside the bot package, so scripts/package_lambda.py ships it in the zip.
+    assert RDS_CA_BUNDLE.is_relative_to(RDS_CA_BUNDLE.parents[1])
+    assert RDS_CA_BUNDLE.parents[1].name == "bot"
+    context = ssl.create_default_context(cafile=str(RDS_CA_BUNDLE))
+    subjects = {
+        value
+        for cert in context.get_ca_certs()
+        for rdn in cert["subject"]
+        for key, value in rdn
+        if key == "commonName"
+    }
+    assert len(subjects) >= 100
+    # The CA the stack sets on the cluster (rds-ca-rsa2048-g1), in regions people deploy to.
+    for region in ("us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1"):
+        assert f"Amazon RDS {region} Root CA RSA2048 G1" in subjects
+    assert all(name.startswith("Amazon RDS ") for name in subjects)
+
+
+def test_a_database_url_given_by_the_user_is_used_unchanged():
+    url = "postgresql://me@localhost:5432/mine"
+    assert environment_with_secrets({"DATABASE_URL": url})["DATABASE_URL"] == url
 
 
 def _run_bot(*args, env):

@@ -87,6 +87,8 @@ def deployment(aws, monkeypatch, fake_slack, fake_openai, database_url, pool):
                 "port": proxy.port,
                 "dbname": "postgres",
                 "engine": "postgres",
+                # The embedded test database has no TLS; RDS secrets name no sslmode.
+                "sslmode": "disable",
             },
         )
         env = {

@@ -7,36 +7,58 @@ way CloudFormation would not report (or would report only halfway through a depl
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import json
 import re
-import sys
 from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk.assertions import Match, Template
-
-INFRA_DIR = Path(__file__).resolve().parents[1]
-# infra/ is a CDK project, not an installed package. Appended, not prepended, so its app.py
-# can never shadow a module of the same name elsewhere in the test run.
-if str(INFRA_DIR) not in sys.path:
-    sys.path.append(str(INFRA_DIR))
-
-from memory_bot_stack import (  # noqa: E402
+from aws_cdk.assertions import Annotations, Match, Template
+from cdk_nag import AwsSolutionsChecks
+from connection_budget import (
+    CONNECTIONS_PER_CONTAINER,
+    MIGRATION_CONNECTIONS,
+    OPERATOR_CONNECTIONS,
+    RESERVED_BY_AURORA,
+    bot_concurrency,
+    max_connections,
+)
+from memory_bot_stack import (
     APP_SECRET_KEYS,
     BOT_HANDLER,
+    DATABASE_MAX_ACU,
     MIGRATE_HANDLER,
+    SWEEP_EVENT,
     MemoryBotStack,
 )
 
+from bot.budget import FUNCTION_TIMEOUT_S
+from bot.storage import open_pool
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+INFRA_DIR = Path(__file__).resolve().parents[1]
+
+
+def synth(tmp_path_factory: pytest.TempPathFactory, **props) -> cdk.Stack:
     code_dir = tmp_path_factory.mktemp("lambda_code")
     (code_dir / "placeholder.py").write_text("# stands in for dist/lambda.zip\n")
     app = cdk.App()
-    stack = MemoryBotStack(app, "TestMemoryBot", code=lambda_.Code.from_asset(str(code_dir)))
+    stack = MemoryBotStack(
+        app, "TestMemoryBot", code=lambda_.Code.from_asset(str(code_dir)), **props
+    )
+    # The AwsSolutions pack runs as part of synthesis and reports through annotations.
+    cdk.Aspects.of(app).add(AwsSolutionsChecks())
+    return stack
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> cdk.Stack:
+    return synth(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def template(stack: cdk.Stack) -> Template:
     # from_stack also rejects a template with a dependency cycle, which is what a
     # self-invoke permission placed in the function's own default policy would create.
     return Template.from_stack(stack)
@@ -133,6 +155,32 @@ def test_aurora_version_is_16_with_auto_pause_support(resources: dict) -> None:
     assert major == 16 and minor >= 3, cluster["EngineVersion"]
 
 
+def test_database_survives_operators_by_default(resources: dict) -> None:
+    cluster = resources[only(logical_ids(resources, "AWS::RDS::DBCluster"))]["Properties"]
+    assert cluster["DeletionProtection"] is True
+    assert cluster["BackupRetentionPeriod"] == 7
+
+
+def test_deletion_protection_and_backups_are_stack_props(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    stack = synth(tmp_path_factory, deletion_protection=False, backup_retention_days=14)
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    cluster = resources[only(logical_ids(resources, "AWS::RDS::DBCluster"))]["Properties"]
+    assert cluster["DeletionProtection"] is False
+    assert cluster["BackupRetentionPeriod"] == 14
+
+
+def test_database_refuses_connections_without_tls(resources: dict) -> None:
+    cluster = resources[only(logical_ids(resources, "AWS::RDS::DBCluster"))]["Properties"]
+    group = resources[cluster["DBClusterParameterGroupName"]["Ref"]]
+    assert group["Type"] == "AWS::RDS::DBClusterParameterGroup"
+    assert group["Properties"]["Parameters"]["rds.force_ssl"] == "1"
+    # The CA whose root the bot ships (bot/certs) and verifies the server against.
+    writer = resources[only(logical_ids(resources, "AWS::RDS::DBInstance"))]["Properties"]
+    assert writer["CACertificateIdentifier"] == "rds-ca-rsa2048-g1"
+
+
 def test_database_is_encrypted_with_generated_credentials(template: Template) -> None:
     template.has_resource_properties(
         "AWS::RDS::DBCluster",
@@ -212,9 +260,160 @@ def test_bot_function_runtime_and_sizing(resources: dict, bot_fn: str) -> None:
     assert props["Runtime"] == "python3.12"
     assert props["Architectures"] == ["x86_64"]
     assert props["MemorySize"] == 512
-    assert props["Timeout"] == 120
-    # Reserved concurrency would cap Slack bursts and the async workers together.
-    assert "ReservedConcurrentExecutions" not in props
+    # The job budget in bot/budget.py, not a number of its own.
+    assert props["Timeout"] == FUNCTION_TIMEOUT_S
+
+
+def test_bot_concurrency_fits_the_database_connections(resources: dict, bot_fn: str) -> None:
+    reserved = resources[bot_fn]["Properties"]["ReservedConcurrentExecutions"]
+    assert reserved == bot_concurrency(DATABASE_MAX_ACU)
+    # Every container's full pool, the migration's pool and the kept headroom, within the cap.
+    used = reserved * CONNECTIONS_PER_CONTAINER + MIGRATION_CONNECTIONS + OPERATOR_CONNECTIONS
+    assert used + RESERVED_BY_AURORA <= max_connections(DATABASE_MAX_ACU)
+    # ...and one more container would not fit.
+    assert used + CONNECTIONS_PER_CONTAINER + RESERVED_BY_AURORA > max_connections(DATABASE_MAX_ACU)
+
+
+def test_connection_budget_uses_the_pool_size_the_bot_opens() -> None:
+    assert inspect.signature(open_pool).parameters["max_size"].default == (
+        CONNECTIONS_PER_CONTAINER
+    )
+
+
+def test_max_connections_follows_the_documented_rows() -> None:
+    assert max_connections(1) == 189
+    # Between two documented rows, only the lower one is certain.
+    assert max_connections(2) == 189
+    assert max_connections(4) == 823
+    assert max_connections(64) == 5000
+    with pytest.raises(ValueError):
+        max_connections(0.5)
+
+
+# --- failures land somewhere ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def failure_queue(resources: dict, bot_fn: str) -> str:
+    config = resources[only(logical_ids(resources, "AWS::Lambda::EventInvokeConfig"))]
+    assert config["Properties"]["FunctionName"] == {"Ref": bot_fn}
+    destination = config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+    return destination["Fn::GetAtt"][0]
+
+
+def test_failed_async_jobs_go_to_an_encrypted_queue_kept_14_days(
+    resources: dict, failure_queue: str, bot_fn: str
+) -> None:
+    queue = resources[failure_queue]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    # The function's role may send there, or the destination silently drops the event.
+    sends = [
+        st
+        for st in statements_of_role(resources, role_of(resources, bot_fn))
+        if "sqs:SendMessage" in as_list(st["Action"])
+    ]
+    assert [st["Resource"] for st in sends] == [{"Fn::GetAtt": [failure_queue, "Arn"]}]
+
+
+def test_failure_queue_refuses_plain_http(resources: dict, failure_queue: str) -> None:
+    policies = [
+        res["Properties"]
+        for res in resources.values()
+        if res["Type"] == "AWS::SQS::QueuePolicy"
+        and {"Ref": failure_queue} in res["Properties"]["Queues"]
+    ]
+    denies = [
+        st
+        for policy in policies
+        for st in policy["PolicyDocument"]["Statement"]
+        if st["Effect"] == "Deny"
+    ]
+    assert any(st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for st in denies)
+
+
+@pytest.fixture(scope="module")
+def alarms(resources: dict) -> dict[str, dict]:
+    """Alarms by metric name."""
+    found = {}
+    for res in resources.values():
+        if res["Type"] == "AWS::CloudWatch::Alarm":
+            props = res["Properties"]
+            found[props["MetricName"]] = props
+    return found
+
+
+def test_alarms_watch_errors_throttles_failed_jobs_and_database_capacity(
+    alarms: dict[str, dict], bot_fn: str, failure_queue: str
+) -> None:
+    assert set(alarms) == {
+        "Errors",
+        "Throttles",
+        "ApproximateNumberOfMessagesVisible",
+        "ServerlessDatabaseCapacity",
+    }
+    for name in ("Errors", "Throttles"):
+        alarm = alarms[name]
+        assert alarm["Namespace"] == "AWS/Lambda"
+        assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": bot_fn}}]
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert alarm["Threshold"] == 1
+
+    queue = alarms["ApproximateNumberOfMessagesVisible"]
+    assert queue["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": [failure_queue, "QueueName"]}}
+    ]
+    # A single failed job is worth a look.
+    assert queue["ComparisonOperator"] == "GreaterThanThreshold"
+    assert queue["Threshold"] == 0
+
+    capacity = alarms["ServerlessDatabaseCapacity"]
+    assert capacity["Namespace"] == "AWS/RDS"
+    assert capacity["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert capacity["Threshold"] == DATABASE_MAX_ACU
+    assert capacity["Statistic"] == "Maximum"
+
+
+def test_every_alarm_notifies_the_one_topic(resources: dict, alarms: dict[str, dict]) -> None:
+    topic = only(logical_ids(resources, "AWS::SNS::Topic"))
+    for name, alarm in alarms.items():
+        assert alarm["AlarmActions"] == [{"Ref": topic}], name
+        # Nothing happening (a paused database, an idle bot) is not an alarm.
+        assert alarm["TreatMissingData"] == "notBreaching", name
+
+
+def test_alarm_email_is_a_deploy_parameter_subscribed_only_when_given(
+    template: Template, resources: dict
+) -> None:
+    parameters = template.to_json()["Parameters"]
+    assert parameters["AlarmEmail"]["Type"] == "String"
+    assert parameters["AlarmEmail"]["Default"] == ""
+    topic = only(logical_ids(resources, "AWS::SNS::Topic"))
+    subscription = resources[only(logical_ids(resources, "AWS::SNS::Subscription"))]
+    assert subscription["Properties"] == {
+        "Protocol": "email",
+        "Endpoint": {"Ref": "AlarmEmail"},
+        "TopicArn": {"Ref": topic},
+    }
+    condition = template.to_json()["Conditions"][subscription["Condition"]]
+    assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
+
+
+def test_daily_sweep_invokes_the_bot_with_the_sweep_task(resources: dict, bot_fn: str) -> None:
+    rule = resources[only(logical_ids(resources, "AWS::Events::Rule"))]["Properties"]
+    assert rule["ScheduleExpression"] == "rate(1 day)"
+    assert rule["State"] == "ENABLED"
+    target = only(rule["Targets"])
+    assert target["Arn"] == {"Fn::GetAtt": [bot_fn, "Arn"]}
+    assert json.loads(target["Input"]) == SWEEP_EVENT == {"memory_bot_task": "sweep"}
+    allowed = [
+        res["Properties"]
+        for res in resources.values()
+        if res["Type"] == "AWS::Lambda::Permission"
+        and res["Properties"]["Principal"] == "events.amazonaws.com"
+    ]
+    assert [p["FunctionName"] for p in allowed] == [{"Fn::GetAtt": [bot_fn, "Arn"]}]
 
 
 def test_bot_environment(
@@ -381,6 +580,30 @@ def test_log_groups_keep_a_month(resources: dict, bot_fn: str, migrate_fn: str) 
     for fn in (bot_fn, migrate_fn):
         group = resources[fn]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
         assert resources[group]["Properties"]["RetentionInDays"] == 30
+
+
+# --- cdk-nag ----------------------------------------------------------------------------------
+
+
+def test_aws_solutions_checks_find_nothing_unsuppressed(stack: cdk.Stack) -> None:
+    annotations = Annotations.from_stack(stack)
+    findings = [
+        f"{message.id}: {message.entry.data}"
+        for find in (annotations.find_error, annotations.find_warning)
+        for message in find("*", Match.string_like_regexp("AwsSolutions-.*"))
+    ]
+    assert findings == []
+
+
+def test_every_suppression_says_why(template: Template) -> None:
+    suppressions = [
+        rule
+        for res in template.to_json()["Resources"].values()
+        for rule in res.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+    ]
+    assert suppressions, "the stack's suppressions are recorded in its metadata"
+    for rule in suppressions:
+        assert len(rule["reason"]) >= 40, rule
 
 
 # --- app entry point ----------------------------------------------------------------------
