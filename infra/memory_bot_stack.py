@@ -334,6 +334,19 @@ class MemoryBotStack(Stack):
             value=self.app_secret.secret_name,
         )
         CfnOutput(self, "AppSecretArn", value=self.app_secret.secret_arn)
+        # What `bot replay-failed` needs (FAILURE_QUEUE_URL, BOT_FUNCTION_NAME).
+        CfnOutput(
+            self,
+            "FailureQueueUrl",
+            description="FAILURE_QUEUE_URL for bot replay-failed",
+            value=self.failure_queue.queue_url,
+        )
+        CfnOutput(
+            self,
+            "BotFunctionName",
+            description="BOT_FUNCTION_NAME for bot replay-failed",
+            value=self.function.function_name,
+        )
 
     def _log_group(self, construct_id: str) -> logs.LogGroup:
         return logs.LogGroup(

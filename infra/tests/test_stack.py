@@ -576,6 +576,13 @@ def test_outputs_give_slack_request_url_and_app_secret(template: Template, app_s
     assert "AppSecretName" in outputs
 
 
+def test_outputs_name_what_bot_replay_failed_needs(template: Template, bot_fn: str) -> None:
+    outputs = template.to_json()["Outputs"]
+    assert outputs["BotFunctionName"]["Value"] == {"Ref": bot_fn}
+    queue = outputs["FailureQueueUrl"]["Value"]["Ref"]
+    assert template.to_json()["Resources"][queue]["Type"] == "AWS::SQS::Queue"
+
+
 def test_log_groups_keep_a_month(resources: dict, bot_fn: str, migrate_fn: str) -> None:
     for fn in (bot_fn, migrate_fn):
         group = resources[fn]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
