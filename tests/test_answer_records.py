@@ -88,3 +88,28 @@ def test_forget_erases_the_persons_answer_records_too(bot, pool):
     bot.dm("U2", "And Go?", channel="D2")
     bot.click("forget_all_confirm", user="U1", value="all")
     assert [row["user_id"] for row in _rows(pool)] == ["U2"]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.7\n" + b"0" * 64
+
+
+def test_images_and_pdfs_reach_the_model_and_memories_come_from_words_only(bot, pool):
+    image = bot.slack.host_file("diagram.png", PNG, "image/png")
+    paper = bot.slack.host_file("kafka.pdf", PDF, "application/pdf")
+    sheet = bot.slack.host_file("budget.xlsx", b"PK\x03\x04", "application/vnd.ms-excel")
+    bot.dm(
+        "U1", "I use Rust. What do these show?", subtype="file_share", files=[image, paper, sheet]
+    )
+
+    (request,) = bot.openai.bodies("responses")
+    parts = request["input"][-1]["content"]
+    kinds = [part["type"] for part in parts]
+    assert kinds == ["input_text", "input_image", "input_file"]
+    assert parts[1]["image_url"].startswith("data:image/png;base64,")
+    assert parts[2]["filename"] == "kafka.pdf"
+    answer, note = [m["text"] for m in bot.slack.messages("D1")]
+    assert "budget.xlsx" in note and "PDF" in note
+    assert bot.topics("T1", "U1") == {"Rust"}  # the files taught nothing
+    (extraction,) = bot.openai.bodies("chat")
+    assert "base64" not in json.dumps(extraction)
