@@ -66,3 +66,13 @@ def bot(settings, pool, fake_slack, fake_openai, caplog) -> Bot:
     bot = wire_bot(settings, pool, fake_slack, fake_openai)
     yield bot
     bot.close()
+
+
+@pytest.fixture
+def cli_logging():
+    """`bot` commands configure logging for the process; put the test's back afterwards."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    yield
+    root.handlers[:], level = saved
+    root.setLevel(level)

@@ -113,3 +113,17 @@ def test_images_and_pdfs_reach_the_model_and_memories_come_from_words_only(bot, 
     assert bot.topics("T1", "U1") == {"Rust"}  # the files taught nothing
     (extraction,) = bot.openai.bodies("chat")
     assert "base64" not in json.dumps(extraction)
+
+
+def test_bot_stats_prints_the_operators_summary(bot, settings, monkeypatch, capsys, cli_logging):
+    from bot.cli import main as cli_main
+
+    bot.dm("U1", "What is Rust good for?")
+    (answer,) = bot.slack.messages("D1")
+    bot.send(_feedback_body(user="U1", channel="D1", ts=answer["ts"], value="good"), form=True)
+    bot.drain()
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("EMBEDDING_DIMS", str(settings.embedding_dims))
+    assert cli_main(["stats", "--days", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "1st token p50" in out and "1 up / 0 down" in out

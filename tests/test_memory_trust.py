@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import time
-
-import pytest
 
 from bot import blocks
 from bot.cli import main as cli_main
@@ -19,16 +16,6 @@ from bot.storage import StoreBuilder
 from tests import slack_requests as sr
 from tests.fakes.openai_fake import fake_embedding
 from tests.harness import ack_text, wire_bot
-
-
-@pytest.fixture
-def cli_logging():
-    """`bot` commands configure logging for the process; put the test's back afterwards."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    yield
-    root.handlers[:], level = saved
-    root.setLevel(level)
 
 
 def _instructions(bot) -> str:
