@@ -120,9 +120,10 @@ def _get_runtime() -> _Runtime:
 
 
 def _lambda_client():
-    import boto3
+    # Not boto3: a client costs a cold ack ~220 ms of imports and model loading (lambda_invoke).
+    from bot.lambda_invoke import AsyncInvoker
 
-    return boto3.client("lambda")
+    return AsyncInvoker()
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
