@@ -40,6 +40,7 @@ bench: $(VENV)/.dev  ## Print the benchmark tables (quick defaults)
 	$(PY) benchmarks/lambda_perf.py
 	$(PY) benchmarks/message_cost.py
 	$(PY) benchmarks/memory_scale.py
+	$(PY) benchmarks/turn_latency.py
 
 clean:
 	rm -rf $(VENV) build dist .data
