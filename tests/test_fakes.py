@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 
 import openai
 import pytest
@@ -83,6 +84,18 @@ def test_responses_injected_failures(fake_openai, client):
     fake_openai.fail_next("responses", status=None, delay=1.0)  # slow, not failing
     with pytest.raises(openai.APITimeoutError):
         client.with_options(timeout=0.2, max_retries=0).responses.create(model="gpt-x", input="x")
+
+
+def test_latency_delays_every_reply_per_request(fake_openai, client):
+    fake_openai.latency = lambda request: 0.3 if request.path == "/v1/embeddings" else 0.0
+    started = time.monotonic()
+    client.responses.create(model="gpt-x", input="x")
+    assert time.monotonic() - started < 0.25  # other endpoints answer at once
+    started = time.monotonic()
+    client.embeddings.create(model="e", input="x")
+    assert time.monotonic() - started >= 0.3
+    # Recorded on arrival, before the wait: what a benchmark times requests leaving by.
+    assert fake_openai.requests[-1].time - started < 0.25
 
 
 def test_embeddings_base64_default_and_similarity(fake_openai, client):

@@ -96,8 +96,10 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a bug in a fake must surface, not hang the client
             log.exception("fake server %s failed on %s", type(self.server.owner).__name__, url)
             reply = json_reply({"error": {"message": repr(exc), "type": "fake_bug"}}, 500)
-        if reply.delay:
-            time.sleep(reply.delay)
+        owner = self.server.owner
+        latency = owner.latency(request) if callable(owner.latency) else owner.latency
+        if reply.delay or latency:
+            time.sleep(reply.delay + latency)
         # A client that timed out has hung up; that is what delay tests provoke.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._send(reply)
@@ -144,6 +146,10 @@ class LoopbackServer:
     """Base class: start/stop/context-manager lifecycle and a thread-safe record log."""
 
     def __init__(self) -> None:
+        # Seconds every reply waits before it is sent, as a real service's round trip would
+        # (benchmarks/turn_latency.py): a number, or a function of the request for per-endpoint
+        # delays. The request is recorded on arrival, before the wait.
+        self.latency: float | Callable[[Request], float] = 0.0
         self._server: _Server | None = None
         self._cond = threading.Condition()
         self._log: list[Any] = []
