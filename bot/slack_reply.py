@@ -13,6 +13,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -178,33 +179,40 @@ def _update(
     deltas: Iterable[str],
     clock: Callable[[], float],
 ) -> Delivered:
-    ts = _post(slack, dest, PLACEHOLDER)
-    text = ""
+    # The placeholder travels while the model request starts: the answer doesn't wait for
+    # Slack's round trip, and the person sees the placeholder as soon as Slack has it.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="placeholder") as background:
+        placeholder = background.submit(_post, slack, dest, PLACEHOLDER)
+        text = ""
 
-    def searching(_status: str) -> None:
-        if not text:
-            slack.chat_update(channel=dest.channel, ts=ts, text=SEARCHING_PLACEHOLDER)
+        def searching(_status: str) -> None:
+            if not text:
+                slack.chat_update(
+                    channel=dest.channel, ts=placeholder.result(), text=SEARCHING_PLACEHOLDER
+                )
 
-    answer.on_status(searching)
-    failed = False
-    last_update = clock()
-    try:
+        answer.on_status(searching)
+        failed = False
+        last_update = clock()
         try:
-            for delta in deltas:
-                text += delta
-                if clock() - last_update >= UPDATE_INTERVAL_S:
-                    _show(slack, dest, ts, text)
-                    last_update = clock()
-        except ModelError as exc:
-            log.warning("model failed mid-answer: %s", exc)
-            failed = True
-    except BaseException:
-        # Slack failed mid-answer: leave what was shown as the answer, or no placeholder.
-        if text:
-            _show(slack, dest, ts, text)
-        else:
-            slack.chat_delete(channel=dest.channel, ts=ts)
-        raise
+            try:
+                for delta in deltas:
+                    text += delta
+                    if clock() - last_update >= UPDATE_INTERVAL_S:
+                        _show(slack, dest, placeholder.result(), text)
+                        last_update = clock()
+            except ModelError as exc:
+                log.warning("model failed mid-answer: %s", exc)
+                failed = True
+            ts = placeholder.result()
+        except BaseException:
+            # Slack failed mid-answer: leave what was shown as the answer, or no placeholder.
+            if placeholder.exception() is None:
+                if text:
+                    _show(slack, dest, placeholder.result(), text)
+                else:
+                    slack.chat_delete(channel=dest.channel, ts=placeholder.result())
+            raise
     outcome = _outcome(answer, failed)
     if not text:
         slack.chat_update(channel=dest.channel, ts=ts, text=APOLOGY)

@@ -54,6 +54,10 @@ CREATE TABLE IF NOT EXISTS bot_memory_evictions (
 );
 CREATE INDEX IF NOT EXISTS bot_memory_evictions_person_idx
     ON bot_memory_evictions (team_id, user_id, evicted_at DESC);
+-- A 1536-dim vector is ~6 KB, over TOAST's 2 KB threshold: stored out of line, every distance
+-- computation would first fetch and reassemble it (2x the lookup at 2,000 memories a person).
+-- MAIN keeps it in the row whenever the row fits a page. Rows written before keep their storage.
+ALTER TABLE store_vectors ALTER COLUMN embedding SET STORAGE MAIN;
 -- Listing a person's memories newest first, a page at a time, without OFFSET.
 CREATE INDEX IF NOT EXISTS bot_store_prefix_updated_idx
     ON store (prefix, updated_at DESC, key DESC);

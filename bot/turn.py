@@ -133,12 +133,15 @@ class Turn:
         dest = Destination(
             job["channel"], job.get("reply_thread_ts"), job.get("team_id"), job["user_id"]
         )
-        in_assistant_thread = self._show_working(job)
-        try:
-            self._reply(job, dest, in_assistant_thread)
-        finally:
-            if not in_assistant_thread:  # Slack clears a thread's status when the reply lands
-                self._remove_reaction(job)
+        # The first request to leave shows the person the bot is working; nothing waits for it
+        # but the steps that need to know whether this is an assistant thread.
+        with ThreadPoolExecutor(max_workers=6, thread_name_prefix="turn") as steps:
+            shown = steps.submit(self._show_working, job)
+            try:
+                self._reply(job, dest, steps, shown)
+            finally:
+                if not shown.result():  # Slack clears a thread's status when the reply lands
+                    self._remove_reaction(job)
 
     def suggest_prompts(self, job: Job) -> None:
         self._slack.assistant_threads_setSuggestedPrompts(
@@ -150,7 +153,9 @@ class Turn:
 
     # --- the steps -----------------------------------------------------------------------
 
-    def _reply(self, job: Job, dest: Destination, in_assistant_thread: bool) -> None:
+    def _reply(
+        self, job: Job, dest: Destination, steps: ThreadPoolExecutor, shown: Future[bool]
+    ) -> None:
         deadline = budget.current()
         started = time.monotonic()
         text = _MENTION.sub("", job.get("text") or "").strip()
@@ -158,25 +163,22 @@ class Turn:
         # slowest step rather than their sum: the dedupe claim (database), what to remember
         # (installation, settings, conversation kind, one embedding + lookup), the thread and
         # any attached files (Slack).
-        with ThreadPoolExecutor(max_workers=5, thread_name_prefix="turn") as steps:
-            claim = steps.submit(self._claims.first_time, job)
-            query = steps.submit(self._embed_query, text) if text else None
-            context = steps.submit(self._context, job, text, in_assistant_thread, query)
-            thread = steps.submit(self._thread, job)
-            files = steps.submit(self._read_files, job["files"]) if job.get("files") else None
-            try:
-                database_up = True
-                if not claim.result():
-                    log.info("duplicate event ignored", extra=log_fields(job))
-                    return
-            except Exception:  # noqa: BLE001 - answering without memory beats not answering
-                log.exception(
-                    "database unavailable; answering without memories", extra=log_fields(job)
-                )
-                database_up = False
-            recalled = context.result()
-            earlier = thread.result()
-            attachments = files.result() if files else None
+        claim = steps.submit(self._claims.first_time, job)
+        query = steps.submit(self._embed_query, text) if text else None
+        context = steps.submit(self._context, job, text, shown, query)
+        thread = steps.submit(self._thread, job)
+        files = steps.submit(self._read_files, job["files"]) if job.get("files") else None
+        try:
+            database_up = True
+            if not claim.result():
+                log.info("duplicate event ignored", extra=log_fields(job))
+                return
+        except Exception:  # noqa: BLE001 - answering without memory beats not answering
+            log.exception("database unavailable; answering without memories", extra=log_fields(job))
+            database_up = False
+        recalled = context.result()
+        earlier = thread.result()
+        attachments = files.result() if files else None
         try:
             self._answer(job, dest, text, recalled, earlier, attachments, started, deadline)
         finally:
@@ -190,9 +192,9 @@ class Turn:
         except Exception:  # noqa: BLE001 - the lookup will try (and report) again
             log.debug("could not embed the message ahead", exc_info=True)
 
-    def _context(
-        self, job: Job, text: str, in_assistant_thread: bool, query: Future | None
-    ) -> Recalled:
+    def _context(self, job: Job, text: str, shown: Future[bool], query: Future | None) -> Recalled:
+        # Only a DM thread can be an assistant thread, which the status call found out.
+        in_assistant_thread = bool(job.get("in_dm") and job.get("thread_ts")) and shown.result()
         where = (
             ConversationKind.ASSISTANT
             if in_assistant_thread
