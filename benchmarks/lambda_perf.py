@@ -18,10 +18,10 @@ payload the ack path's async self-invoke carried. What is not real, and why:
 
 * Slack and OpenAI are the loopback fakes from tests/fakes (running in this parent process, so
   their CPU time is not charged to the measured process);
-* the boto3 Lambda client is real (its import, model loading and request serialising are all
-  measured), but a botocore `before-call.lambda.Invoke` hook captures the payload and answers
-  202 instead of sending it: the ~10-30 ms network round trip of a real async invoke is NOT in
-  the ack numbers;
+* the async self-invoke is real up to the wire (bot.lambda_invoke builds the request and signs
+  it with SigV4 from the environment's credentials), but its opener captures the request and
+  answers 202 instead of sending it: the ~10-30 ms network round trip of a real async invoke is
+  NOT in the ack numbers;
 * SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET / OPENAI_API_KEY come from the environment, so the
   Secrets Manager read a deployed cold start makes (BOT_SECRET_ID) is NOT measured;
 * the database is an embedded PostgreSQL 16 + pgvector on a Unix socket, not Aurora over TCP.
@@ -116,17 +116,22 @@ class Context:
         return 120_000
 
 def capturing_lambda_client():
-    # What bot.lambda_handler._lambda_client does (boto3.client("lambda")), plus a hook that
-    # short-circuits Invoke after botocore has validated and serialised the request.
+    # What bot.lambda_handler._lambda_client does (bot.lambda_invoke.AsyncInvoker), with an
+    # opener that captures the signed request and answers 202 instead of sending it.
     started = time.perf_counter()
-    import boto3
-    from botocore.awsrequest import AWSResponse
-    client = boto3.client("lambda")
-    def capture(params, **kwargs):
-        CAPTURED.append(params["body"].decode())
-        return AWSResponse(params["url"], 202, {}, None), {"StatusCode": 202, "Payload": b""}
-    client.meta.events.register("before-call.lambda.Invoke", capture)
-    TIMES["boto3_client_ms"] = (time.perf_counter() - started) * 1000
+    from bot.lambda_invoke import AsyncInvoker
+    class Accepted:
+        status = 202
+        def __enter__(self):
+            return self
+        def __exit__(self, *exc):
+            return False
+    def capture(request, timeout):
+        assert request.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256 ")
+        CAPTURED.append(request.data.decode())
+        return Accepted()
+    client = AsyncInvoker(opener=capture)
+    TIMES["invoker_ms"] = (time.perf_counter() - started) * 1000
     return client
 
 def finish(**result):
@@ -679,7 +684,7 @@ def print_cold_ack(variants: dict[str, list[ChildRun]], startup: float) -> None:
         res = [r.result for r in children]
         first_ack = med(x["first_ack_ms"] for x in res)
         runtime = med(x["times"]["runtime_ms"] for x in res)
-        boto = med(x["times"]["boto3_client_ms"] for x in res)
+        boto = med(x["times"]["invoker_ms"] for x in res)
         rows.append(
             (
                 label,
@@ -701,13 +706,13 @@ def print_cold_ack(variants: dict[str, list[ChildRun]], startup: float) -> None:
         "import module ms",
         "first ack ms",
         "⊃ _Runtime() ms",
-        "⊃ boto3 client ms",
+        "⊃ invoker ms",
         "RSS MB",
     )
     print(table(headers, rows))
     print(
         f"`python -c pass` alone (venv): {startup:.0f} ms. 'first ack' is the handler call; it "
-        "contains building _Runtime (Bolt app, Mangum) and the lazy boto3 Lambda client."
+        "contains building _Runtime (Bolt app, Mangum) and the lazy async invoker."
     )
     for label, children in variants.items():
         loaded = children[0].result["shipped_modules"]
@@ -890,7 +895,7 @@ def main() -> None:
     print_flow(flow)
     print_summary(warm, variants, job_variants, flow)
     print(
-        "Not measured: the async invoke's network round trip (a botocore hook captures it), "
+        "Not measured: the async invoke's network round trip (its opener captures it), "
         "Secrets Manager reads (secrets come from the environment), Aurora over TCP (embedded "
         f"PostgreSQL on a Unix socket). Load average now {load_average()}; "
         f"total {time.monotonic() - started:.0f} s."
