@@ -34,9 +34,13 @@ T = TypeVar("T")
 
 
 def slack_client(settings: Settings) -> WebClient:
+    from bot.budget import SLACK_CALL_S
+
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
+        # slack_sdk's default is 30 s; no single call may eat a job's budget.
+        timeout=SLACK_CALL_S,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             # Slack's 429s carry Retry-After; the handler sleeps exactly that long and retries.
