@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bot.answer_log import AnswerRecord
     from bot.assistant import Assistant
     from bot.attachments import Attachments
+    from bot.ledger import DatabaseReady
     from bot.worker import Worker
 
 T = TypeVar("T")
@@ -88,7 +89,7 @@ def build_worker(
     pool: ConnectionPool,
     openai: OpenAI | None = None,
     chat_model: BaseChatModel | None = None,
-    database_ready: Callable[[], bool] = lambda: True,
+    database_ready: DatabaseReady = lambda **_: True,
 ) -> Worker:
     from bot.commands import MemoryCommands
     from bot.installation import InstallationResolver

@@ -92,10 +92,11 @@ class _Runtime:
                 slack=self.slack,
                 pool=pool,
                 # Waits out an Aurora resume, after the person already sees the bot working.
-                database_ready=lambda: wait_until_ready(
+                database_ready=lambda on_wait=None: wait_until_ready(
                     pool,
                     attempts=DATABASE_RESUME_ATTEMPTS,
                     within=budget.current().allow(budget.DATABASE_RESUME_S),
+                    on_wait=on_wait,
                 ),
             )
         return self._worker

@@ -51,16 +51,20 @@ class Ledger:
             )
 
 
+# Waits for the database; `on_wait` (optional) hears once that it is not there yet.
+DatabaseReady = Callable[..., bool]
+
+
 class EventClaims:
     """Claiming a job's event once the database is up, and marking it done afterwards."""
 
-    def __init__(self, ledger: Ledger, database_ready: Callable[[], bool]) -> None:
+    def __init__(self, ledger: Ledger, database_ready: DatabaseReady) -> None:
         self._ledger = ledger
         self._database_ready = database_ready
 
-    def first_time(self, job: dict[str, Any]) -> bool:
+    def first_time(self, job: dict[str, Any], on_wait: Callable[[], None] | None = None) -> bool:
         """True the first time; raises if the database can't be reached."""
-        if not self._database_ready():
+        if not self._database_ready(on_wait=on_wait):
             raise ConnectionError("database not reachable")
         return self._ledger.claim(job["event_key"])
 

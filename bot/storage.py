@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -123,9 +124,32 @@ def wait_until_ready(
     max_delay: float = 8.0,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    on_wait: Callable[[], None] | None = None,
+    wait_notice_after: float = 1.5,
 ) -> bool:
     """Retry a trivial query with backoff, e.g. while Aurora resumes from auto-pause (15-30 s),
-    giving up after `attempts` or once `within` seconds are spent, whichever comes first."""
+    giving up after `attempts` or once `within` seconds are spent, whichever comes first.
+    `on_wait` is called (once, from a timer thread) if that takes over `wait_notice_after`."""
+    notice = threading.Timer(wait_notice_after, on_wait) if on_wait else None
+    if notice:
+        notice.daemon = True
+        notice.start()
+    try:
+        return _retry_until_ready(pool, attempts, within, first_delay, max_delay, sleep, clock)
+    finally:
+        if notice:
+            notice.cancel()
+
+
+def _retry_until_ready(
+    pool: ConnectionPool,
+    attempts: int,
+    within: float | None,
+    first_delay: float,
+    max_delay: float,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> bool:
     delay = first_delay
     give_up = clock() + within if within is not None else float("inf")
     for attempt in range(1, attempts + 1):

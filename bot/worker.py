@@ -19,7 +19,7 @@ from slack_sdk.webhook import WebhookClient
 from bot import budget
 from bot.budget import Deadline
 from bot.commands import MemoryCommands
-from bot.ledger import EventClaims
+from bot.ledger import DatabaseReady, EventClaims
 from bot.notices import apologise
 from bot.turn import Turn, log_fields
 
@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 Job = dict[str, Any]
 Handler = Callable[[Job], None]
+
+WAKING_UP = (
+    "One moment: my memory is waking up (that takes up to half a minute after a quiet spell)."
+)
 
 
 class Worker:
@@ -37,7 +41,7 @@ class Worker:
         turn: Turn,
         commands: MemoryCommands,
         claims: EventClaims,
-        database_ready: Callable[[], bool] = lambda: True,
+        database_ready: DatabaseReady = lambda **_: True,
         webhook: Callable[[str], WebhookClient] = WebhookClient,
     ) -> None:
         self._slack = slack
@@ -88,7 +92,7 @@ class Worker:
         started = time.perf_counter()
         claimed = kind not in self._claims_itself and kind not in self._unclaimed
         try:
-            if claimed and not self._claims.first_time(job):
+            if claimed and not self._claims.first_time(job, self._waking_notice(job)):
                 log.info("duplicate job ignored", extra=log_fields(job))
                 return
             try:
@@ -104,6 +108,21 @@ class Worker:
                 "job done",
                 extra={**log_fields(job), "ms": round((time.perf_counter() - started) * 1000)},
             )
+
+    def _waking_notice(self, job: Job) -> Callable[[], None] | None:
+        """Tell someone waiting on a command that the database is resuming (Aurora takes
+        15-30 s after a pause), rather than leaving them with silence."""
+        url = job.get("response_url")
+        if not url:
+            return None
+
+        def tell() -> None:
+            try:
+                self._webhook(url).send(text=WAKING_UP, response_type="ephemeral")
+            except Exception:  # noqa: BLE001 - only a courtesy; the real answer follows
+                log.debug("could not send the waking-up notice", exc_info=True)
+
+        return tell
 
     def sweep(self) -> int:
         """Expire memories past their TTL (the daily schedule)."""

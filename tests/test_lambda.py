@@ -192,6 +192,25 @@ def test_a_retry_storm_and_duplicated_async_invokes_produce_one_reply(deployment
     assert len(fake_slack.messages("D1")) == 1
 
 
+def test_a_command_waiting_for_a_resuming_database_hears_so_then_gets_its_answer(
+    deployment, fake_slack
+):
+    from bot.worker import WAKING_UP
+
+    deployment.dm("U1", "I'm learning Rust")
+    deployment.run_async_invokes()
+    lambda_handler._runtime.pool.close()  # a new container: nothing connected yet
+    lambda_handler._runtime = None
+    deployment.proxy.refusals_left = 6  # refused long enough to notice (over 1.5 s)
+    url = fake_slack.response_url("waking")
+    body = sr.command_body("/interests", "", user="U1", team_id="T1", response_url=url)
+    deployment.request(body, form=True)
+    deployment.run_async_invokes()
+    notice, listing = [c.params for c in fake_slack.calls_to("response_url:waking")]
+    assert notice["text"] == WAKING_UP and notice["response_type"] == "ephemeral"
+    assert "Rust" in json.dumps(listing)
+
+
 def test_a_resuming_database_still_gets_the_reply_out_once(deployment, fake_slack, fake_openai):
     deployment.proxy.refusals_left = 3
     fake_openai.reply_text = "Answered after the resume."
