@@ -488,7 +488,7 @@ def bot_stack(url: str, dims: int) -> Iterator[tuple[MemoryService, QueryEmbedde
         pool.wait(timeout=60)
         migrate(pool, dims)  # idempotent; creates the tables on a fresh database
         service = MemoryService(
-            StoreBuilder(embedder, dims), pool, ttl_days=Settings.memory_ttl_days
+            StoreBuilder(embedder, dims), pool, ttl_minutes=Settings().memory_ttl_minutes
         )
         yield service, embedder
     finally:

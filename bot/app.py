@@ -105,7 +105,7 @@ def build_worker(
     )
     prefs = PreferenceStore(pool)
     scopes = ScopeProvider(
-        InstallationResolver(slack), pool, ttl_minutes=_ttl_minutes(settings.memory_ttl_days)
+        InstallationResolver(slack), pool, ttl_minutes=settings.memory_ttl_minutes
     )
     commands = MemoryCommands(
         slack=slack,
@@ -200,23 +200,18 @@ def build_assistant(
         OpenAIEmbedder(openai, settings.embedding_model, settings.embedding_dims),
         settings.embedding_dims,
     )
-    ttl_minutes = _ttl_minutes(settings.memory_ttl_days)
     return Assistant(
-        MemoryService(stores, pool, ttl_days=settings.memory_ttl_days),
+        MemoryService(stores, pool, ttl_minutes=settings.memory_ttl_minutes),
         Learner(
             stores,
             pool,
             chat_model or extraction_model(settings),
             max_per_person=settings.memory_max_per_person,
-            ttl_minutes=ttl_minutes,
+            ttl_minutes=settings.memory_ttl_minutes,
         ),
         Responder(openai, settings.chat_model, web_search=settings.web_search),
         settings.memory_limit,
     )
-
-
-def _ttl_minutes(days: int) -> float | None:
-    return days * 24 * 60 if days else None
 
 
 def _once(build: Callable[[], T]) -> Callable[[], T]:

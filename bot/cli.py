@@ -106,9 +106,7 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
             from bot.scopes import register_and_adopt
 
             installation = InstallationResolver(slack_client(settings)).get()
-            moved = register_and_adopt(
-                pool, installation, ttl_minutes=settings.memory_ttl_days * 24 * 60 or None
-            )
+            moved = register_and_adopt(pool, installation, ttl_minutes=settings.memory_ttl_minutes)
             print(
                 f"Installation {installation.scope_id}: moved {moved} memories kept under "
                 "older per-workspace IDs into it."

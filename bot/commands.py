@@ -99,7 +99,7 @@ class MemoryCommands:
             text=blocks.forgot_all(erased.memories, erased.settings_kept),
             replace_original=True,
         )
-        self._publish_home_quietly(scope, user)
+        self.publish_home_quietly(scope, user)
 
     def forget_words(self, job: Job) -> None:
         scope, user = self._person(job)
@@ -107,7 +107,7 @@ class MemoryCommands:
         text, body = blocks.forgot_matching(job["words"], forgotten)
         self._respond(job, text=text, blocks=body)
         if forgotten:
-            self._publish_home_quietly(scope, user)
+            self.publish_home_quietly(scope, user)
 
     def forget_one(self, job: Job) -> None:
         scope, user = self._person(job)
@@ -122,7 +122,7 @@ class MemoryCommands:
                 blocks=[blocks.context(note), *body],
                 replace_original=True,
             )
-        self._publish_home_quietly(scope, user)
+        self.publish_home_quietly(scope, user)
 
     def forget_message(self, job: Job) -> None:
         """The message shortcut: take back what one of the person's own messages taught."""
@@ -135,7 +135,7 @@ class MemoryCommands:
         )
         self._respond(job, text=blocks.forgot_from_message(forgotten))
         if forgotten:
-            self._publish_home_quietly(scope, user)
+            self.publish_home_quietly(scope, user)
 
     def cancel_forget(self, job: Job) -> None:
         self._respond(job, text="Okay, I didn't forget anything.", replace_original=True)
@@ -170,7 +170,7 @@ class MemoryCommands:
         )
         memory = self._memories.save(scope, user, content, private=bool(fields["private"]), key=key)
         log.info("memory saved from the editor", extra={"user_id": user, "added": key is None})
-        self._publish_home_quietly(scope, user)
+        self.publish_home_quietly(scope, user)
         if not fields.get("from_home"):
             self._tell(job, blocks.saved(memory, added=key is None))
 
@@ -190,9 +190,6 @@ class MemoryCommands:
         self._prefs.update(scope, user, private_in_channels=bool(job["enabled"]))
         self._publish_home(scope, user)
 
-    def publish_home_quietly(self, scope: str, user: str) -> None:
-        self._publish_home_quietly(scope, user)
-
     def _publish_home(self, scope: str, user: str, cursor: str | None = None) -> None:
         page = self._memories.page(scope, user, limit=blocks.HOME_PAGE_SIZE, cursor=cursor)
         evicted = recent_evictions(self._pool, scope, user) if page.total >= self._cap else []
@@ -207,7 +204,7 @@ class MemoryCommands:
             ),
         )
 
-    def _publish_home_quietly(self, scope: str, user: str) -> None:
+    def publish_home_quietly(self, scope: str, user: str) -> None:
         try:
             self._publish_home(scope, user)
         except Exception:  # noqa: BLE001 - the Home tab catches up when it is next opened

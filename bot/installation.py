@@ -60,10 +60,6 @@ class InstallationResolver:
                 log.info("installation resolved", extra={"scope_id": self._installation.scope_id})
             return self._installation
 
-    @property
-    def cached(self) -> Installation | None:
-        return self._installation
-
     def forget(self) -> None:
         """After an uninstall the token is dead; a reinstall may come with another identity."""
         with self._lock:

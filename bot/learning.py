@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from bot.memory import (
+    LIVE,
     MAX_SOURCES,
     MEMORY_KIND,
     Memory,
@@ -42,7 +43,6 @@ EXTRACTION_INSTRUCTIONS = "Extract the user's interests and technical background
 # The Home tab lists what the cap let go of most recently.
 EVICTIONS_KEPT = 20
 
-_LIVE = "(expires_at IS NULL OR expires_at > now())"
 _INTEREST = (
     "CASE WHEN jsonb_typeof(value->'content'->'interest_level') = 'number' "
     "THEN (value->'content'->>'interest_level')::numeric END"
@@ -121,7 +121,7 @@ class Learner:
         with self._pool.connection() as conn, conn.transaction():
             person_lock(conn, scope_id, user_id)
             rows = conn.execute(
-                f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND {_LIVE}",
+                f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND {LIVE}",
                 (prefix(scope_id, user_id),),
             ).fetchall()
             current = {r["key"]: Memory.from_value(r["key"], r["value"]) for r in rows}
@@ -141,11 +141,13 @@ class Learner:
                         doomed.add(twin.key)
                         written.pop(twin.key, None)
                 by_topic[topic] = memory
-                reembed = old is None or (old.topic, old.description) != (
+                # Vectors embed topic and description: an update of neither keeps its vectors.
+                changed = old is None or (old.topic, old.description) != (
                     memory.topic,
                     memory.description,
                 )
-                written[memory.key] = (memory, reembed or written.get(memory.key, (0, False))[1])
+                already = memory.key in written and written[memory.key][1]
+                written[memory.key] = (memory, changed or already)
             ops = [PutOp(ns, key, None) for key in doomed]
             ops += [
                 PutOp(ns, m.key, m.value(), index=None if reembed else False, ttl=self._ttl)
@@ -160,14 +162,14 @@ class Learner:
         of those first."""
         pfx = prefix(scope_id, user_id)
         count = conn.execute(
-            f"SELECT count(*) AS n FROM store WHERE prefix = %s AND {_LIVE}", (pfx,)
+            f"SELECT count(*) AS n FROM store WHERE prefix = %s AND {LIVE}", (pfx,)
         ).fetchone()["n"]
         excess = count - self._max
         if excess <= 0:
             return []
         gone = conn.execute(
             "DELETE FROM store WHERE prefix = %s AND key IN ("
-            f"  SELECT key FROM store WHERE prefix = %s AND {_LIVE} AND NOT (key = ANY(%s))"
+            f"  SELECT key FROM store WHERE prefix = %s AND {LIVE} AND NOT (key = ANY(%s))"
             f"  ORDER BY updated_at ASC, {_INTEREST} ASC NULLS FIRST LIMIT %s"
             ") RETURNING value->'content'->>'topic' AS topic",
             (pfx, pfx, keep, excess),

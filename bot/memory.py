@@ -174,7 +174,7 @@ class Memory:
     def from_item(cls, item: Item) -> Memory:
         memory = cls.from_value(item.key, item.value, getattr(item, "updated_at", None))
         score = getattr(item, "score", None)
-        return memory if score is None else _with(memory, score=score)
+        return memory if score is None else replace(memory, score=score)
 
     @property
     def content(self) -> UserTechInterest:
@@ -198,18 +198,11 @@ class Memory:
             "sources": [s.to_dict() for s in self.sources[-MAX_SOURCES:]],
         }
 
-    def learned_from(self, channel: str, ts: str) -> bool:
-        return any(s.channel == channel and s.ts == ts for s in self.sources)
-
     def matches_words(self, words: str) -> bool:
         pattern = re.compile(rf"(?<!\w){re.escape(words.strip())}(?!\w)", re.IGNORECASE)
         return any(
             text and pattern.search(text) for text in (self.topic, self.category, self.description)
         )
-
-
-def _with(memory: Memory, **changes: Any) -> Memory:
-    return replace(memory, **changes)
 
 
 @dataclass(frozen=True)
@@ -220,7 +213,7 @@ class Page:
 
 
 # Rows that have expired are invisible even before the sweep deletes them.
-_LIVE = "(expires_at IS NULL OR expires_at > now())"
+LIVE = "(expires_at IS NULL OR expires_at > now())"
 
 
 class MemoryService:
@@ -231,11 +224,13 @@ class MemoryService:
     Store reads pass refresh_ttl=False: reading a memory does not reinforce it, learning does.
     """
 
-    def __init__(self, stores: StoreBuilder, pool: ConnectionPool, *, ttl_days: int = 0) -> None:
+    def __init__(
+        self, stores: StoreBuilder, pool: ConnectionPool, *, ttl_minutes: float | None = None
+    ) -> None:
         self._stores = stores
         self._store = stores.on(pool)
         self._pool = pool
-        self.ttl_minutes = ttl_days * 24 * 60 if ttl_days else None
+        self._ttl_minutes = ttl_minutes
 
     # --- reading -------------------------------------------------------------------------
 
@@ -260,7 +255,7 @@ class MemoryService:
         with self._pool.connection() as conn:
             row = conn.execute(
                 f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND key = %s "
-                f"AND {_LIVE}",
+                f"AND {LIVE}",
                 (prefix(scope_id, user_id), key),
             ).fetchone()
         return Memory.from_value(row["key"], row["value"], row["updated_at"]) if row else None
@@ -268,7 +263,7 @@ class MemoryService:
     def page(self, scope_id: str, user_id: str, *, limit: int, cursor: str | None = None) -> Page:
         """Most recently learned first; `cursor` continues after the previous page's last."""
         after = _decode_cursor(cursor)
-        where = f"prefix = %s AND {_LIVE}"
+        where = f"prefix = %s AND {LIVE}"
         params: list[Any] = [prefix(scope_id, user_id)]
         if after:
             where += " AND (updated_at, key) < (%s, %s)"
@@ -280,7 +275,7 @@ class MemoryService:
                 (*params, limit + 1),
             ).fetchall()
             total = conn.execute(
-                f"SELECT count(*) AS n FROM store WHERE prefix = %s AND {_LIVE}",
+                f"SELECT count(*) AS n FROM store WHERE prefix = %s AND {LIVE}",
                 (prefix(scope_id, user_id),),
             ).fetchone()["n"]
         memories = [Memory.from_value(r["key"], r["value"], r["updated_at"]) for r in rows]
@@ -294,7 +289,7 @@ class MemoryService:
     def list_all(self, scope_id: str, user_id: str) -> list[Memory]:
         with self._pool.connection() as conn:
             rows = conn.execute(
-                f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND {_LIVE} "
+                f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND {LIVE} "
                 "ORDER BY updated_at DESC, key DESC",
                 (prefix(scope_id, user_id),),
             ).fetchall()
@@ -341,7 +336,7 @@ class MemoryService:
                 (prefix(scope_id, user_id), memory.key, normalise_topic(memory.topic)),
             ).fetchall()
             ops = [PutOp(ns, row["key"], None) for row in twins]
-            ops.append(PutOp(ns, memory.key, memory.value(), ttl=self.ttl_minutes))
+            ops.append(PutOp(ns, memory.key, memory.value(), ttl=self._ttl_minutes))
             self._stores.on(conn).batch(ops)
         return memory
 

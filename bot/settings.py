@@ -81,6 +81,11 @@ class Settings:
     web_search: bool = True  # WEB_SEARCH=on|off: answers may search the web (bot.llm)
     log_level: str = "INFO"
 
+    @property
+    def memory_ttl_minutes(self) -> int | None:
+        """How long a memory lives unreinforced, as the store counts it; None: for ever."""
+        return self.memory_ttl_days * 24 * 60 or None
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ

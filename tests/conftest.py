@@ -76,3 +76,15 @@ def cli_logging():
     yield
     root.handlers[:], level = saved
     root.setLevel(level)
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """AWS APIs faked by moto, with throwaway credentials."""
+    from moto import mock_aws
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        yield

@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 import bot.lambda_handler as lambda_handler
 from tests import slack_requests as sr
@@ -23,15 +22,6 @@ from tests.lambda_events import CapturedInvokes, LambdaContext, function_url_eve
 SECRET = "signing-secret-from-secrets-manager"
 BOT_TOKEN = "xoxb-token-from-secrets-manager"
 OPENAI_KEY = "sk-key-from-secrets-manager"
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        yield
 
 
 def _secret(name: str, value: dict) -> str:

@@ -6,7 +6,6 @@ import json
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from bot.dispatch import job_event
 from bot.job_signing import JobSigner
@@ -17,13 +16,9 @@ SECRET = "signing-secret"
 
 
 @pytest.fixture
-def queue(monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        yield sqs, sqs.create_queue(QueueName="memory-bot-failures")["QueueUrl"]
+def queue(aws):
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    return sqs, sqs.create_queue(QueueName="memory-bot-failures")["QueueUrl"]
 
 
 def _park(sqs, url: str, payload: object) -> None:
