@@ -18,7 +18,7 @@ payload the ack path's async self-invoke carried. What is not real, and why:
 
 * Slack and OpenAI are the loopback fakes from tests/fakes (running in this parent process, so
   their CPU time is not charged to the measured process);
-* the async self-invoke is real up to the wire (bot.lambda_invoke builds the request and signs
+* the async self-invoke is real up to the wire (bot.aws.lambda_invoke builds the request and signs
   it with SigV4 from the environment's credentials), but its opener captures the request and
   answers 202 instead of sending it: the ~10-30 ms network round trip of a real async invoke is
   NOT in the ack numbers;
@@ -59,8 +59,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHIPPED_ZIP = ROOT / "dist" / "lambda.zip"
 
-from bot import blocks  # noqa: E402
-from bot.storage import embedded_database_url, migrate, open_pool  # noqa: E402
+from bot.db.storage import embedded_database_url, migrate, open_pool  # noqa: E402
+from bot.slack import memory_views  # noqa: E402
 from tests import slack_requests as sr  # noqa: E402
 from tests.fakes import FakeOpenAI, FakeSlack  # noqa: E402
 from tests.fakes.openai_fake import KINDS  # noqa: E402
@@ -116,10 +116,10 @@ class Context:
         return 120_000
 
 def capturing_lambda_client():
-    # What bot.lambda_handler._lambda_client does (bot.lambda_invoke.AsyncInvoker), with an
+    # What bot.lambda_handler._lambda_client does (bot.aws.lambda_invoke.AsyncInvoker), with an
     # opener that captures the signed request and answers 202 instead of sending it.
     started = time.perf_counter()
-    from bot.lambda_invoke import AsyncInvoker
+    from bot.aws.lambda_invoke import AsyncInvoker
     class Accepted:
         status = 202
         def __enter__(self):
@@ -235,7 +235,7 @@ finish(statuses=statuses, rss_after_ack_kb=rss_after_ack, rss_after_reply_kb=rss
 # The reply's streamed Responses call, three times in one fresh process: the openai SDK builds
 # the pydantic models of the stream's events on first use, which every cold worker pays.
 _CHILD_STREAM = """
-from bot.llm import Responder, openai_client
+from bot.conversation.llm import Responder, openai_client
 from bot.settings import Settings
 responder = Responder(openai_client(Settings.from_env()), "gpt-4.1-mini")
 calls = []
@@ -380,7 +380,7 @@ def click_event(i: int, slack: FakeSlack) -> dict:
     user, url = f"U{i % 50:04d}", slack.response_url(f"click{i}")
     if i % 2:
         body = sr.action_body(
-            blocks.LEARNING_TOGGLE,
+            memory_views.LEARNING_TOGGLE,
             user=user,
             team_id=TEAM,
             response_url=url,
@@ -388,7 +388,7 @@ def click_event(i: int, slack: FakeSlack) -> dict:
         )
     else:
         body = sr.action_body(
-            blocks.FORGET_ONE, user=user, team_id=TEAM, response_url=url, value="mem-key"
+            memory_views.FORGET_ONE, user=user, team_id=TEAM, response_url=url, value="mem-key"
         )
     return function_url_event(body, form=True)
 

@@ -3,8 +3,9 @@
     python benchmarks/memory_scale.py --memories 20000 --users 1000
     python benchmarks/memory_scale.py --memories 1000000 --users 50000 --index flat
 
-Everything timed goes through the bot's own code: bot.storage.open_pool/StoreBuilder/migrate and
-bot.memory.MemoryService. Only the load bypasses it: rows are COPYed straight into `store` and
+Everything timed goes through the bot's own code: bot.db.storage.open_pool/StoreBuilder/
+migrate and bot.memory.service.MemoryService.
+Only the load bypasses it: rows are COPYed straight into `store` and
 `store_vectors` in the layout PostgresStore writes (prefix = namespace joined with '.', the
 bot's memory value as jsonb, timestamps and the default 365-day TTL, one pgvector row per
 embedded field), then read back through the MemoryService to prove they are what the bot would
@@ -43,10 +44,10 @@ from psycopg.conninfo import make_conninfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.memory import MEMORY_ROOT, ConversationKind, MemoryService, Source, namespace  # noqa: E402
+from bot.db.storage import StoreBuilder, embedded_database_url, migrate, open_pool  # noqa: E402
+from bot.db.vectors import Vector  # noqa: E402
+from bot.memory.service import MEMORY_ROOT, ConversationKind, MemoryService, Source, namespace  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.storage import StoreBuilder, embedded_database_url, migrate, open_pool  # noqa: E402
-from bot.vectors import Vector  # noqa: E402
 
 LIMIT = 20  # what the reply path asks for (MemoryService.relevant(..., limit=20))
 PAGE = 20  # what /interests and the Home tab show per page (MemoryService.page(limit=20))
@@ -57,7 +58,7 @@ TTL_MINUTES = Settings.memory_ttl_days * 24 * 60  # what the bot writes with its
 LOOKUP_FLOOR_MS = 10.0  # lookup p95 at the cap
 INTERESTS_FLOOR_MS = 50.0  # /interests p95 at 2,000 memories
 INTERESTS_FLOOR_AT = 2_000
-FIELDS = ("content.topic", "content.description")  # bot.storage.EMBEDDED_FIELDS
+FIELDS = ("content.topic", "content.description")  # bot.db.storage.EMBEDDED_FIELDS
 # The name the store's own migration would give an ANN index, so the planner sees what it would
 # see if StoreBuilder asked for {"kind": "hnsw"}.
 HNSW_INDEX = "store_vectors_embedding_idx"
@@ -128,7 +129,7 @@ def make_users(memories: int, users: int, seed: int) -> list[User]:
 
 def user_rows(user: User, dims: int, seed: int) -> tuple[list[tuple[str, dict, float]], bytes]:
     """One user's memories as (key, value, age in seconds) plus 2 vectors per memory,
-    deterministic. Values have the shape bot.memory.Memory.value() writes."""
+    deterministic. Values have the shape bot.memory.service.Memory.value() writes."""
     rng = random.Random(f"{seed}:user:{user.index}")
     rows = []
     for _ in range(user.count):
@@ -159,7 +160,7 @@ def user_rows(user: User, dims: int, seed: int) -> tuple[list[tuple[str, dict, f
 
 
 def query_vector(seed: int, n: int, dims: int) -> Vector:
-    # A Vector, as bot.embeddings.OpenAIEmbedder returns: it goes to PostgreSQL in binary.
+    # A Vector, as bot.memory.embeddings.OpenAIEmbedder returns: it goes to PostgreSQL in binary.
     return Vector(as_floats(random_vectors(random.Random(f"{seed}:query:{n}"), 1, dims)))
 
 

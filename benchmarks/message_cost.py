@@ -4,13 +4,13 @@
     python benchmarks/message_cost.py --memories 0,20,200,1000 --thread 30 --dims 1536
 
 The whole bot runs in-process exactly as tests/conftest.py wires it: an embedded PostgreSQL 16 +
-pgvector in a temporary directory (bot.storage.embedded_database_url + migrate), the real Bolt
+pgvector in a temporary directory (bot.db.storage.embedded_database_url + migrate), the real Bolt
 app and Worker, and the loopback FakeOpenAI / FakeSlack servers, which record every request.
 Nothing is mocked inside bot/, so every count below is what the production code sends.
 
 For each cell (a person with N memories, talking in a DM or @-mentioning the bot in a long
 channel thread) one message naming two tech terms is sent and only that turn's requests are
-counted. Memories are pre-loaded with real PostgresStore puts (bot.storage.StoreBuilder) whose
+counted. Memories are pre-loaded with real PostgresStore puts (bot.db.storage.StoreBuilder) whose
 embed function is the fake's own hashed bag-of-words, so the load costs no HTTP calls and
 the vectors match what the fake returns at query time. They were learned in a public channel,
 so the channel thread may use them as the DM does.
@@ -42,10 +42,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from langgraph.store.base import PutOp  # noqa: E402
 
-from bot import prompt  # noqa: E402
-from bot.memory import ConversationKind, Memory, Source, namespace  # noqa: E402
+from bot.conversation import prompt  # noqa: E402
+from bot.db.storage import StoreBuilder, embedded_database_url, migrate, open_pool  # noqa: E402
+from bot.memory.service import ConversationKind, Memory, Source, namespace  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.storage import StoreBuilder, embedded_database_url, migrate, open_pool  # noqa: E402
 from tests.fakes import FakeOpenAI, FakeSlack, tokens  # noqa: E402
 from tests.fakes.openai_fake import default_reply, fake_embedding  # noqa: E402
 from tests.harness import Bot, bot_settings, wire_bot  # noqa: E402

@@ -41,9 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from langgraph.store.base import PutOp  # noqa: E402
 
-from bot.memory import ConversationKind, Memory, Source, namespace, new_key  # noqa: E402
-from bot.storage import StoreBuilder, embedded_database_url, migrate, open_pool  # noqa: E402
-from bot.worker import Worker  # noqa: E402
+from bot.db.storage import StoreBuilder, embedded_database_url, migrate, open_pool  # noqa: E402
+from bot.jobs.worker import Worker  # noqa: E402
+from bot.memory.service import ConversationKind, Memory, Source, namespace, new_key  # noqa: E402
 from tests.fakes import FakeOpenAI, FakeSlack  # noqa: E402
 from tests.fakes._http import Request  # noqa: E402
 from tests.fakes.openai_fake import TECH_TERMS, fake_embedding  # noqa: E402

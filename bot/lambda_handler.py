@@ -16,20 +16,21 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from bot import budget, http_guard
-from bot.budget import Deadline
-from bot.dispatch import JOB_EVENT_KEY, TASK_EVENT_KEY, LambdaDispatcher
-from bot.job_signing import JOB_HMAC_KEY, JobSigner
-from bot.slack_urls import is_slack_response_url
+from bot.aws import http_guard
+from bot.jobs import deadlines
+from bot.jobs.deadlines import Deadline
+from bot.jobs.dispatch import JOB_EVENT_KEY, TASK_EVENT_KEY, LambdaDispatcher
+from bot.jobs.signing import JOB_HMAC_KEY, JobSigner
+from bot.slack.urls import is_slack_response_url
 
 if TYPE_CHECKING:
+    from bot.jobs.worker import Worker
     from bot.settings import Settings
-    from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 
 # Aurora Serverless v2 takes 15-30 s to resume from auto-pause: 0.5+1+2+4+8+8+8+8 s of backoff
-# spans that; the job's deadline (bot.budget.DATABASE_RESUME_S) cuts it shorter when it must.
+# spans that; the job's deadline (deadlines.DATABASE_RESUME_S) cuts it shorter when it must.
 DATABASE_RESUME_ATTEMPTS = 9
 # (log field, job key): what may be logged about a job that is dropped.
 _JOB_ID_FIELDS = (
@@ -47,9 +48,9 @@ class _Runtime:
         from slack_bolt.adapter.asgi import SlackRequestHandler
 
         from bot import logs
-        from bot.app import build_app, slack_client
-        from bot.secrets import environment_with_secrets
+        from bot.aws.secrets_manager import environment_with_secrets
         from bot.settings import Settings
+        from bot.wiring import build_app, slack_client
 
         # Read once per cold start. The database secret waits for the first job: acks never
         # touch the database, and each secret read is a network round trip.
@@ -77,10 +78,10 @@ class _Runtime:
 
     def worker(self) -> Worker:
         if self._worker is None:
-            from bot.app import build_worker
-            from bot.secrets import database_url
+            from bot.aws.secrets_manager import database_url
+            from bot.db.storage import open_pool, wait_until_ready
             from bot.settings import ConfigError
-            from bot.storage import open_pool, wait_until_ready
+            from bot.wiring import build_worker
 
             self.settings.require("OPENAI_API_KEY")
             url = self.settings.database_url or database_url(os.environ)
@@ -95,7 +96,7 @@ class _Runtime:
                 database_ready=lambda on_wait=None: wait_until_ready(
                     pool,
                     attempts=DATABASE_RESUME_ATTEMPTS,
-                    within=budget.current().allow(budget.DATABASE_RESUME_S),
+                    within=deadlines.current().allow(deadlines.DATABASE_RESUME_S),
                     on_wait=on_wait,
                 ),
             )
@@ -122,7 +123,7 @@ def _get_runtime() -> _Runtime:
 
 def _lambda_client():
     # Not boto3: a client costs a cold ack ~220 ms of imports and model loading (lambda_invoke).
-    from bot.lambda_invoke import AsyncInvoker
+    from bot.aws.lambda_invoke import AsyncInvoker
 
     return AsyncInvoker()
 
@@ -207,7 +208,7 @@ def _run_job(
         runtime.worker().run(job, Deadline.from_lambda_context(context))
     except Exception:  # noqa: BLE001
         log.exception("job could not start", extra=_job_ids(job))
-        from bot.notices import apologise
+        from bot.slack.notices import apologise
 
         apologise(runtime.slack, job)
     return {"ok": True, "ms": _ms(started)}
@@ -254,9 +255,9 @@ def _ms(started: float) -> float:
 def migrate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run at deploy time (a CDK trigger): create or upgrade the schema, waiting out a resume."""
     from bot import logs
-    from bot.secrets import environment_with_secrets
+    from bot.aws.secrets_manager import environment_with_secrets
+    from bot.db.storage import migrate, open_pool, wait_until_ready
     from bot.settings import Settings
-    from bot.storage import migrate, open_pool, wait_until_ready
 
     settings = Settings.from_env(environment_with_secrets(os.environ))
     logs.configure(settings.log_level)

@@ -78,7 +78,7 @@ class Settings:
     memory_ttl_days: int = 365
     # CloudWatch embedded-metric lines per answer; on by default on Lambda only.
     emit_metrics: bool = False
-    web_search: bool = True  # WEB_SEARCH=on|off: answers may search the web (bot.llm)
+    web_search: bool = True  # WEB_SEARCH=on|off: answers may search the web (bot.conversation.llm)
     log_level: str = "INFO"
 
     @property

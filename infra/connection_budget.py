@@ -8,7 +8,7 @@ concurrency turns that into Lambda throttles (alarmed, and retried for async job
 
 from __future__ import annotations
 
-# bot.storage.open_pool's max_size (infra/tests check the two agree).
+# bot.db.storage.open_pool's max_size (infra/tests check the two agree).
 CONNECTIONS_PER_CONTAINER = 4
 
 # Aurora PostgreSQL Serverless v2 sets max_connections from the memory at the cluster's *maximum*

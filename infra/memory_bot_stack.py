@@ -31,7 +31,7 @@ from cdk_nag import NagSuppressions
 from connection_budget import bot_concurrency
 from constructs import Construct
 
-from bot.budget import FUNCTION_TIMEOUT_S
+from bot.jobs.deadlines import FUNCTION_TIMEOUT_S
 
 BOT_HANDLER = "bot.lambda_handler.handler"
 MIGRATE_HANDLER = "bot.lambda_handler.migrate_handler"
@@ -253,7 +253,7 @@ class MemoryBotStack(Stack):
             handler=BOT_HANDLER,
             description="Slack memory bot: Slack events and the async worker",
             # A job's whole budget (database resume, answer, learning, last word) plus start-up;
-            # bot/budget.py spells it out.
+            # bot/jobs/deadlines.py spells it out.
             timeout=Duration.seconds(FUNCTION_TIMEOUT_S),
             # Every container may hold a pool of connections: at most as many containers as
             # Aurora has connections for (infra/connection_budget.py). The public URL can't then

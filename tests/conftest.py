@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
+from bot.db.storage import embedded_database_url, migrate, open_pool
 from bot.settings import Settings
-from bot.storage import embedded_database_url, migrate, open_pool
 from tests.fakes import FakeOpenAI, FakeSlack
 from tests.fakes.openai_fake import default_reply
 from tests.harness import Bot, bot_settings, wire_bot

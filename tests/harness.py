@@ -9,10 +9,10 @@ from pathlib import Path
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
-from bot.app import build_app, build_worker, slack_client
-from bot.dispatch import ThreadDispatcher
-from bot.llm import openai_client
+from bot.conversation.llm import openai_client
+from bot.jobs.dispatch import ThreadDispatcher
 from bot.settings import Settings
+from bot.wiring import build_app, build_worker, slack_client
 from tests import slack_requests as sr
 
 SIGNING_SECRET = "test-signing-secret"

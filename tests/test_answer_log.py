@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import answer_log
-from bot.answer_log import AnswerRecord
-from bot.storage import open_pool
+from bot.db import answer_log
+from bot.db.answer_log import AnswerRecord
+from bot.db.storage import open_pool
 
 
 @pytest.fixture

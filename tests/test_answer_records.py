@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from bot.answer_blocks import FEEDBACK_ACTION
+from bot.slack.answer_blocks import FEEDBACK_ACTION
 
 
 def _rows(pool) -> list[dict]:
@@ -116,7 +116,7 @@ def test_images_and_pdfs_reach_the_model_and_memories_come_from_words_only(bot, 
 
 
 def test_bot_stats_prints_the_operators_summary(bot, settings, monkeypatch, capsys, cli_logging):
-    from bot.cli import main as cli_main
+    from bot.cli.main import main as cli_main
 
     bot.dm("U1", "What is Rust good for?")
     (answer,) = bot.slack.messages("D1")

@@ -8,11 +8,11 @@ import openai
 import pytest
 from slack_sdk import WebClient
 
-from bot import answer_blocks
-from bot.budget import FINAL_WORD_S, Deadline
-from bot.llm import Responder
+from bot.conversation.llm import Responder
+from bot.jobs.deadlines import FINAL_WORD_S, Deadline
 from bot.settings import Settings
-from bot.slack_reply import (
+from bot.slack import answer_blocks
+from bot.slack.delivery import (
     APOLOGY,
     CUT_OFF,
     MODEL_ERROR,

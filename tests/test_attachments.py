@@ -11,7 +11,7 @@ import pytest
 from openai import OpenAI
 from slack_sdk import WebClient
 
-from bot.attachments import MAX_FILE_BYTES, MAX_FILES, read_attachments
+from bot.slack.attachments import MAX_FILE_BYTES, MAX_FILES, read_attachments
 from tests.fakes import FakeSlack
 
 TOKEN = "xoxb-test-token"

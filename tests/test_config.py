@@ -13,7 +13,11 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from bot.secrets import RDS_CA_BUNDLE, database_url_from_secret, environment_with_secrets
+from bot.aws.secrets_manager import (
+    RDS_CA_BUNDLE,
+    database_url_from_secret,
+    environment_with_secrets,
+)
 from bot.settings import ConfigError, Settings
 from tests.flaky_proxy import FlakyProxy
 

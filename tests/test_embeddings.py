@@ -1,5 +1,5 @@
-from bot.embeddings import MAX_CHARS_PER_TEXT, OpenAIEmbedder
-from bot.llm import openai_client
+from bot.conversation.llm import openai_client
+from bot.memory.embeddings import MAX_CHARS_PER_TEXT, OpenAIEmbedder
 
 
 def test_one_batched_call_per_batch_and_repeats_served_from_memory(settings, fake_openai):

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 
-from bot.job_signing import JobSigner, _canonical
+from bot.jobs.signing import JobSigner, _canonical
 
 JOB = {"kind": "forget_all", "team_id": "T1", "user_id": "U1", "response_url": "https://x/1"}
 

@@ -185,7 +185,7 @@ def test_a_retry_storm_and_duplicated_async_invokes_produce_one_reply(deployment
 def test_a_command_waiting_for_a_resuming_database_hears_so_then_gets_its_answer(
     deployment, fake_slack
 ):
-    from bot.worker import WAKING_UP
+    from bot.jobs.worker import WAKING_UP
 
     deployment.dm("U1", "I'm learning Rust")
     deployment.run_async_invokes()
@@ -554,7 +554,7 @@ def test_cold_ack_makes_no_slack_call(deployment, monkeypatch):
 
 
 def test_memory_controls_work_through_the_lambda_handler(deployment, fake_slack, pool):
-    from bot import blocks
+    from bot.slack import memory_views
 
     deployment.dm("U1", "I'm learning Rust")
     deployment.run_async_invokes()
@@ -563,12 +563,14 @@ def test_memory_controls_work_through_the_lambda_handler(deployment, fake_slack,
 
     # The editor: opened by the worker, validated on the ack, saved by the worker.
     deployment.request(
-        sr.action_body(blocks.EDIT_MEMORY, user="U1", team_id="T1", response_url=None, value=key),
+        sr.action_body(
+            memory_views.EDIT_MEMORY, user="U1", team_id="T1", response_url=None, value=key
+        ),
         form=True,
     )
     deployment.run_async_invokes()
     assert fake_slack.calls_to("views.open")
-    view = {"callback_id": blocks.MEMORY_EDITOR, "private_metadata": json.dumps({"key": key})}
+    view = {"callback_id": memory_views.MEMORY_EDITOR, "private_metadata": json.dumps({"key": key})}
     values = {
         "topic": {"value": "Rust (embedded)"},
         "interest_level": {"value": "101"},
@@ -592,7 +594,7 @@ def test_memory_controls_work_through_the_lambda_handler(deployment, fake_slack,
     (message,) = [c for c in fake_slack.calls_to("reactions.add")]
     url = fake_slack.response_url("taken-back")
     body = sr.message_shortcut_body(
-        blocks.FORGET_FROM_MESSAGE,
+        memory_views.FORGET_FROM_MESSAGE,
         user="U1",
         team_id="T1",
         message={"user": "U1", "ts": message.params["timestamp"], "text": "I'm learning Rust"},

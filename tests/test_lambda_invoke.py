@@ -11,7 +11,7 @@ import pytest
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
-from bot.lambda_invoke import AsyncInvoker, Credentials, InvokeError, sign
+from bot.aws.lambda_invoke import AsyncInvoker, Credentials, InvokeError, sign
 from tests.fakes._http import LoopbackServer, Reply, Request
 
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:memory-bot"

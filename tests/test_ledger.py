@@ -1,7 +1,7 @@
 import random
 
-from bot.ledger import Ledger
-from bot.preferences import Preferences, PreferenceStore
+from bot.jobs.ledger import Ledger
+from bot.memory.preferences import Preferences, PreferenceStore
 
 
 def test_an_event_is_claimed_once(pool):

@@ -47,10 +47,10 @@ def test_it_says_how_to_switch_to_the_lambda_url():
 
 
 def test_the_memory_controls_of_the_app_are_declared():
-    from bot import blocks
+    from bot.slack import memory_views
 
     shortcuts = {s["callback_id"]: s for s in MANIFEST["features"]["shortcuts"]}
-    forget = shortcuts[blocks.FORGET_FROM_MESSAGE]
+    forget = shortcuts[memory_views.FORGET_FROM_MESSAGE]
     assert forget["type"] == "message" and forget["name"] == "Forget what you learned from this"
     events = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
     assert {"app_uninstalled", "tokens_revoked"} <= events

@@ -7,12 +7,12 @@ import dataclasses
 import json
 import time
 
-from bot import blocks
-from bot.cli import main as cli_main
-from bot.installation import Installation
-from bot.memory import MEMORY_ROOT
-from bot.scopes import register_and_adopt
-from bot.storage import StoreBuilder
+from bot.cli.main import main as cli_main
+from bot.db.storage import StoreBuilder
+from bot.memory.adoption import register_and_adopt
+from bot.memory.installation import Installation
+from bot.memory.service import MEMORY_ROOT
+from bot.slack import memory_views
 from tests import slack_requests as sr
 from tests.fakes.openai_fake import fake_embedding
 from tests.harness import ack_text, wire_bot
@@ -274,7 +274,7 @@ def _editor_values(
 
 
 def _submit_editor(bot, *, user: str, key: str, values: dict):
-    view = {"callback_id": blocks.MEMORY_EDITOR, "private_metadata": json.dumps({"key": key})}
+    view = {"callback_id": memory_views.MEMORY_EDITOR, "private_metadata": json.dumps({"key": key})}
     response = bot.send(
         sr.view_submission_body(user=user, team_id="T1", view=view, values=values), form=True
     )
@@ -285,9 +285,9 @@ def _submit_editor(bot, *, user: str, key: str, values: dict):
 def test_a_memory_can_be_edited_in_a_modal_and_is_saved_re_embedded(bot, pool):
     bot.dm("U1", "I use Rust")
     (key,) = _keys(pool, "U1")
-    bot.click(blocks.EDIT_MEMORY, user="U1", value=key)
+    bot.click(memory_views.EDIT_MEMORY, user="U1", value=key)
     opened = bot.slack.calls_to("views.open")[-1].json_param("view")
-    assert opened["callback_id"] == blocks.MEMORY_EDITOR
+    assert opened["callback_id"] == memory_views.MEMORY_EDITOR
     assert opened["blocks"][0]["element"]["initial_value"] == "Rust"
 
     before = _vectors(pool, key)
@@ -315,7 +315,7 @@ def test_a_forged_edit_of_someone_elses_memory_changes_nothing(bot, pool):
 
 
 def test_a_memory_can_be_added_from_the_home_tab(bot):
-    bot.click(blocks.ADD_MEMORY, user="U1", value="add", container="home")
+    bot.click(memory_views.ADD_MEMORY, user="U1", value="add", container="home")
     opened = bot.slack.calls_to("views.open")[-1].json_param("view")
     assert opened["title"]["text"] == "Add a memory"
     _submit_editor(bot, user="U1", key="", values=_editor_values(topic="Zig", level="70"))
@@ -327,7 +327,7 @@ def test_the_message_shortcut_forgets_what_one_message_taught(bot, pool):
     bot.dm("U1", "I use Python", ts="1700000011.000100")
     name = "shortcut"
     body = sr.message_shortcut_body(
-        blocks.FORGET_FROM_MESSAGE,
+        memory_views.FORGET_FROM_MESSAGE,
         user="U1",
         team_id="T1",
         message={"user": "U1", "ts": "1700000010.000100", "text": "I use Rust"},
@@ -341,7 +341,7 @@ def test_the_message_shortcut_forgets_what_one_message_taught(bot, pool):
     assert reply["response_type"] == "ephemeral" and "Rust" in reply["text"]
 
     other = sr.message_shortcut_body(
-        blocks.FORGET_FROM_MESSAGE,
+        memory_views.FORGET_FROM_MESSAGE,
         user="U2",
         team_id="T1",
         message={"user": "U1", "ts": "1700000011.000100", "text": "I use Python"},

@@ -7,8 +7,8 @@ import json
 import subprocess
 import sys
 
-from bot.answer_log import AnswerRecord
-from bot.metrics import emit_answer
+from bot.aws.metrics import emit_answer
+from bot.db.answer_log import AnswerRecord
 
 # Units CloudWatch accepts (MetricDatum.Unit).
 CLOUDWATCH_UNITS = {
@@ -165,7 +165,7 @@ def test_a_broken_stream_never_raises(caplog):
 
 def test_importing_metrics_loads_nothing_heavy():
     code = (
-        "import sys, bot.metrics, bot.answer_log;"
+        "import sys, bot.aws.metrics, bot.db.answer_log;"
         "heavy = {'psycopg', 'psycopg_pool', 'openai', 'boto3', 'aws_lambda_powertools'};"
         "print(sorted(heavy & set(sys.modules)))"
     )

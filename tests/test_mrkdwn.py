@@ -1,4 +1,4 @@
-from bot.mrkdwn import MAX_SECTION_CHARS, split_markdown, to_mrkdwn
+from bot.slack.mrkdwn import MAX_SECTION_CHARS, split_markdown, to_mrkdwn
 
 
 def test_headings_bold_italic_strike_links_and_lists_become_mrkdwn():

@@ -7,9 +7,9 @@ import json
 import boto3
 import pytest
 
-from bot.dispatch import job_event
-from bot.job_signing import JobSigner
-from bot.replay import replay_failed
+from bot.aws.replay import replay_failed
+from bot.jobs.dispatch import job_event
+from bot.jobs.signing import JobSigner
 from tests.lambda_events import FUNCTION_ARN, CapturedInvokes
 
 SECRET = "signing-secret"

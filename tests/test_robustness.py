@@ -8,12 +8,12 @@ import logging
 import pytest
 from slack_bolt import BoltRequest
 
-from bot.app import build_app, build_worker, slack_client
-from bot.llm import openai_client
-from bot.notices import APOLOGY
-from bot.prompt import MAX_MESSAGE_CHARS
-from bot.storage import open_pool
-from bot.turn import EMPTY_MESSAGE
+from bot.conversation.llm import openai_client
+from bot.conversation.prompt import MAX_MESSAGE_CHARS
+from bot.conversation.turn import EMPTY_MESSAGE
+from bot.db.storage import open_pool
+from bot.slack.notices import APOLOGY
+from bot.wiring import build_app, build_worker, slack_client
 from tests import slack_requests as sr
 from tests.harness import Bot, ack_text, wire_bot
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.mrkdwn import MAX_MARKDOWN_CHARS
+from bot.slack.mrkdwn import MAX_MARKDOWN_CHARS
 from tests import slack_requests as sr
 
 
@@ -217,7 +217,7 @@ def test_the_dm_event_carries_no_thread_context_when_top_level(bot):
 
 
 def test_a_long_answer_by_updates_fills_sections_of_at_most_3000_characters(bot):
-    from bot.mrkdwn import MAX_SECTION_CHARS, to_mrkdwn
+    from bot.slack.mrkdwn import MAX_SECTION_CHARS, to_mrkdwn
 
     answer = ("**Point.** " + "detail " * 60 + "\n\n") * 16  # ~7,000 characters
     bot.openai.reply_text = answer

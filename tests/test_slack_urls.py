@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack_urls import is_slack_response_url
+from bot.slack.urls import is_slack_response_url
 
 SLACK = "https://slack.com/api/"
 LOOPBACK = "http://127.0.0.1:8123/api/"

@@ -2,9 +2,9 @@
 
 import random
 
-from bot.memory import MemoryService, namespace
-from bot.storage import StoreBuilder
-from bot.vectors import Vector
+from bot.db.storage import StoreBuilder
+from bot.db.vectors import Vector
+from bot.memory.service import MemoryService, namespace
 
 
 def test_a_binary_vector_is_the_same_vector_as_its_text_form(pool):

@@ -34,8 +34,8 @@ from memory_bot_stack import (
     MemoryBotStack,
 )
 
-from bot.budget import FUNCTION_TIMEOUT_S
-from bot.storage import open_pool
+from bot.db.storage import open_pool
+from bot.jobs.deadlines import FUNCTION_TIMEOUT_S
 
 INFRA_DIR = Path(__file__).resolve().parents[1]
 
@@ -260,7 +260,7 @@ def test_bot_function_runtime_and_sizing(resources: dict, bot_fn: str) -> None:
     assert props["Runtime"] == "python3.12"
     assert props["Architectures"] == ["x86_64"]
     assert props["MemorySize"] == 512
-    # The job budget in bot/budget.py, not a number of its own.
+    # The job budget in bot/jobs/deadlines.py, not a number of its own.
     assert props["Timeout"] == FUNCTION_TIMEOUT_S
 
 

@@ -1,0 +1,2 @@
+"""The `bot` command line: serve over Socket Mode, chat in a terminal, migrate, sweep, erase a
+person, print stats and replay failed jobs."""

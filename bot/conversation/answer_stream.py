@@ -1,0 +1,187 @@
+"""One streamed answer from the Responses API: its text as it arrives, then how it went.
+
+Event shapes are openai-python's (openai.types.responses): text comes in
+`response.output_text.delta`, citations in `response.output_text.annotation.added`
+(`url_citation`), web searches as `web_search_call` output items, and a finished answer ends
+with `response.completed`, whose `usage` has the token counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from bot.jobs.deadlines import Deadline
+
+log = logging.getLogger(__name__)
+
+SEARCHING = "is searching the web…"
+
+
+class ModelError(Exception):
+    """The model could not answer (after retries), or it or one of its tools failed."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    url: str
+    title: str
+    start: int  # the cited span, as character offsets into AnswerStream.text
+    end: int
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+
+
+Events = AbstractContextManager[Iterable[Any]]
+
+
+class AnswerStream:
+    """Iterate it (once) for the answer's text deltas; once the iteration ends, the attributes
+    say what happened. Iterating raises ModelError if the model or a tool fails.
+
+    `completed` is True only when `response.completed` arrived. Otherwise the answer was cut
+    off and `cut_off` says why: the stream just ended, the connection was lost, the deadline
+    came, or the response was incomplete (e.g. max_output_tokens).
+    """
+
+    def __init__(
+        self,
+        open_events: Callable[[], Events],
+        *,
+        model: str,
+        deadline: Deadline,
+        connection_errors: tuple[type[BaseException], ...] = (),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`open_events` starts the request (raising ModelError if it can't); it is called on
+        first iteration, so the caller can show a placeholder before the model is asked."""
+        self._open = open_events
+        self._deadline = deadline
+        self._connection_errors = connection_errors
+        self._clock = clock
+        self._listeners: list[Callable[[str], None]] = []
+        self._status: str | None = None
+        self._part_offsets: dict[tuple[str, int], int] = {}
+        self._searches: set[str] = set()
+        self.model = model
+        self.text = ""
+        self.citations: list[Citation] = []
+        self.usage: Usage | None = None
+        self.completed = False
+        self.cut_off: str | None = None
+        self.first_token_s: float | None = None
+        self.total_s: float | None = None
+
+    @property
+    def web_searches(self) -> int:
+        return len(self._searches)
+
+    def on_status(self, callback: Callable[[str], None]) -> None:
+        """Call `callback(status)` when the model starts something worth telling the person
+        about while no text has come yet (today: SEARCHING)."""
+        self._listeners.append(callback)
+
+    def __iter__(self) -> Iterator[str]:
+        started = self._clock()
+        try:
+            with self._open() as events:
+                for event in events:
+                    delta = self._take(event)
+                    if delta:
+                        if self.first_token_s is None:
+                            self.first_token_s = self._clock() - started
+                        yield delta
+                    if self.completed or self.cut_off:
+                        break
+                    if self._deadline.expired():
+                        self.cut_off = "deadline"
+                        break
+                else:
+                    self.cut_off = "stream ended"
+        except self._connection_errors as exc:
+            # Once the stream is open, a dropped connection cuts the answer off; it is not
+            # retried, as the person has already seen part of it.
+            log.warning("answer stream lost its connection: %s", type(exc).__name__)
+            self.cut_off = "connection lost"
+        finally:
+            self.total_s = self._clock() - started
+
+    # --- one event at a time ------------------------------------------------------------
+
+    def _take(self, event: Any) -> str:
+        kind = event.type
+        if kind == "response.output_text.delta":
+            self._part_offsets.setdefault((event.item_id, event.content_index), len(self.text))
+            self.text += event.delta
+            return event.delta
+        if kind == "response.output_text.annotation.added":
+            self._cite(event)
+        elif kind == "response.output_item.added" and event.item.type == "web_search_call":
+            self._searching(event.item.id)
+        elif kind.startswith("response.web_search_call."):
+            self._searching(event.item_id)
+        elif kind == "response.created":
+            self.model = event.response.model or self.model
+        elif kind == "response.completed":
+            self._finish(event.response)
+            self.completed = True
+        elif kind == "response.incomplete":
+            self._finish(event.response)
+            details = event.response.incomplete_details
+            self.cut_off = (details and details.reason) or "incomplete"
+        elif kind == "response.failed":
+            error = event.response.error
+            raise ModelError(f"response failed: {error.code if error else 'unknown'}")
+        elif kind == "error":
+            raise ModelError(f"error event: {event.code}")
+        return ""
+
+    def _cite(self, event: Any) -> None:
+        annotation = event.annotation
+        if annotation is None or annotation.type != "url_citation":
+            return
+        # Offsets are within one content part; the text here runs all parts together.
+        base = self._part_offsets.get((event.item_id, event.content_index), 0)
+        self.citations.append(
+            Citation(
+                url=annotation.url,
+                title=annotation.title or annotation.url,
+                start=base + annotation.start_index,
+                end=base + annotation.end_index,
+            )
+        )
+
+    def _searching(self, item_id: str) -> None:
+        self._searches.add(item_id)
+        if not self.text:
+            self._notify(SEARCHING)
+
+    def _notify(self, status: str) -> None:
+        if status == self._status:
+            return
+        self._status = status
+        for listener in self._listeners:
+            try:
+                listener(status)
+            except Exception:  # noqa: BLE001 - a status line is a nicety; the answer goes on
+                log.warning("status listener failed", exc_info=True)
+
+    def _finish(self, response: Any) -> None:
+        self.model = response.model or self.model
+        usage = response.usage
+        if usage is not None:
+            details = usage.input_tokens_details
+            self.usage = Usage(
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cached_tokens=(details.cached_tokens if details else 0) or 0,
+            )

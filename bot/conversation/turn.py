@@ -1,0 +1,417 @@
+"""What happens to a DM or a mention: show working → recall → read the thread → answer → learn.
+
+Every step that can fail without spoiling the answer is allowed to: with the database down the
+bot answers without memories; with Slack unable to say where the bot is installed, likewise.
+Private memories (learned anywhere but a public channel) are only given to the model for answers
+in the person's DMs and assistant threads, unless the person allowed them in channels.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.conversation.answer_stream import AnswerStream
+from bot.conversation.core import Conversation
+from bot.conversation.prompt import MAX_THREAD_MESSAGES, ThreadMessage, clip
+from bot.db.answer_log import AnswerRecord
+from bot.jobs import deadlines
+from bot.jobs.deadlines import Deadline
+from bot.jobs.ledger import EventClaims
+from bot.memory.installation import Installation
+from bot.memory.preferences import Preferences, PreferenceStore
+from bot.memory.service import ConversationKind, Memory, Source, may_use_private
+from bot.slack.attachments import Attachments
+from bot.slack.delivery import MODEL_ERROR, Delivered, Destination, deliver, post_text
+
+log = logging.getLogger(__name__)
+
+Job = dict[str, Any]
+
+EMPTY_MESSAGE = (
+    "Hi! Ask me anything about tech. I'll remember what you tell me you care about, and you "
+    "can see or erase it any time with `/interests` and `/forget`."
+)
+# What the model is asked when a message is only files.
+FILES_PROMPT = "Please look at the attached file(s) and tell me what matters in them."
+THINKING_REACTION = "eyes"
+# Pages of 200: a thread longer than 1,000 messages is read only up to there.
+MAX_THREAD_PAGES = 5
+SUGGESTED_PROMPTS = [
+    {"title": "What do you remember about me?", "message": "What do you remember about me?"},
+    {
+        "title": "Recommend three topics for me",
+        "message": "Please recommend three technology topics for me and summarise each briefly.",
+    },
+    {"title": "What's new in my stack?", "message": "What's new lately in the tech I care about?"},
+]
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+# Message events name their conversation's kind; mentions don't, and are looked up.
+_CHANNEL_TYPES = {
+    "im": ConversationKind.DM,
+    "mpim": ConversationKind.GROUP_DM,
+    "group": ConversationKind.PRIVATE_CHANNEL,
+    "channel": ConversationKind.PUBLIC_CHANNEL,
+}
+
+
+class ChannelKinds:
+    """What kind of conversation a channel is, from conversations.info, remembered per process."""
+
+    def __init__(self, slack: WebClient) -> None:
+        self._slack = slack
+        self._known: dict[str, ConversationKind] = {}
+        self._lock = threading.Lock()
+
+    def of(self, channel: str) -> ConversationKind:
+        with self._lock:
+            if channel in self._known:
+                return self._known[channel]
+        try:
+            info = self._slack.conversations_info(channel=channel)["channel"]
+        except SlackApiError as exc:
+            # Unknown counts as private: its memories stay out of other channels.
+            log.warning("could not look up the channel: %s", exc.response.get("error"))
+            return ConversationKind.PRIVATE_CHANNEL
+        if info.get("is_im"):
+            kind = ConversationKind.DM
+        elif info.get("is_mpim"):
+            kind = ConversationKind.GROUP_DM
+        elif info.get("is_private") or info.get("is_group"):
+            kind = ConversationKind.PRIVATE_CHANNEL
+        else:
+            kind = ConversationKind.PUBLIC_CHANNEL
+        with self._lock:
+            self._known[channel] = kind
+        return kind
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """What the answer may use: where it is posted, whose memories, which of them."""
+
+    where: ConversationKind
+    scope: str | None  # None: no memories recalled or learned this time
+    prefs: Preferences
+    memories: list[Memory]
+
+
+class Turn:
+    def __init__(
+        self,
+        *,
+        slack: WebClient,
+        conversation: Callable[[], Conversation],
+        claims: EventClaims,
+        prefs: PreferenceStore,
+        installation: Callable[[], Installation],
+        channel_kinds: ChannelKinds,
+        on_learned: Callable[[str, str], None],
+        on_answer: Callable[[AnswerRecord], None],
+        read_files: Callable[[list[dict]], Attachments],
+    ) -> None:
+        self._slack = slack
+        self._conversation = conversation
+        self._claims = claims
+        self._prefs = prefs
+        self._installation = installation
+        self._channel_kinds = channel_kinds
+        self._on_learned = on_learned
+        self._on_answer = on_answer
+        self._read_files = read_files
+
+    def reply(self, job: Job) -> None:
+        dest = Destination(
+            job["channel"], job.get("reply_thread_ts"), job.get("team_id"), job["user_id"]
+        )
+        # The first request to leave shows the person the bot is working; nothing waits for it
+        # but the steps that need to know whether this is an assistant thread.
+        with ThreadPoolExecutor(max_workers=6, thread_name_prefix="turn") as steps:
+            shown = steps.submit(self._show_working, job)
+            try:
+                self._reply(job, dest, steps, shown)
+            finally:
+                if not shown.result():  # Slack clears a thread's status when the reply lands
+                    self._remove_reaction(job)
+
+    def suggest_prompts(self, job: Job) -> None:
+        self._slack.assistant_threads_setSuggestedPrompts(
+            channel_id=job["channel"],
+            thread_ts=job["thread_ts"],
+            title="Ask me anything about tech. I remember what you care about.",
+            prompts=SUGGESTED_PROMPTS,
+        )
+
+    # --- the steps -----------------------------------------------------------------------
+
+    def _reply(
+        self, job: Job, dest: Destination, steps: ThreadPoolExecutor, shown: Future[bool]
+    ) -> None:
+        deadline = deadlines.current()
+        started = time.monotonic()
+        text = _MENTION.sub("", job.get("text") or "").strip()
+        # Everything the model request waits for runs at once, so the person waits for the
+        # slowest step rather than their sum: the dedupe claim (database), what to remember
+        # (installation, settings, conversation kind, one embedding + lookup), the thread and
+        # any attached files (Slack).
+        claim = steps.submit(self._claims.first_time, job)
+        query = steps.submit(self._embed_query, text) if text else None
+        context = steps.submit(self._context, job, text, shown, query)
+        thread = steps.submit(self._thread, job)
+        files = steps.submit(self._read_files, job["files"]) if job.get("files") else None
+        try:
+            database_up = True
+            if not claim.result():
+                log.info("duplicate event ignored", extra=log_fields(job))
+                return
+        except Exception:  # noqa: BLE001 - answering without memory beats not answering
+            log.exception("database unavailable; answering without memories", extra=log_fields(job))
+            database_up = False
+        recalled = context.result()
+        earlier = thread.result()
+        attachments = files.result() if files else None
+        try:
+            self._answer(job, dest, text, recalled, earlier, attachments, started, deadline)
+        finally:
+            if database_up:
+                self._claims.finish(job)
+
+    def _embed_query(self, text: str) -> None:
+        """Embed the message ahead of the lookup that needs it (the embedder keeps it)."""
+        try:
+            self._conversation().memories.prepare_query(text)
+        except Exception:  # noqa: BLE001 - the lookup will try (and report) again
+            log.debug("could not embed the message ahead", exc_info=True)
+
+    def _context(self, job: Job, text: str, shown: Future[bool], query: Future | None) -> Recalled:
+        # Only a DM thread can be an assistant thread, which the status call found out.
+        in_assistant_thread = bool(job.get("in_dm") and job.get("thread_ts")) and shown.result()
+        where = (
+            ConversationKind.ASSISTANT
+            if in_assistant_thread
+            else _CHANNEL_TYPES.get(job.get("channel_type") or "")
+            or self._channel_kinds.of(job["channel"])
+        )
+        if not text:
+            return Recalled(where, None, Preferences(learning_enabled=False), [])
+        scope = self._scope(job)
+        if scope is None:
+            return Recalled(where, None, Preferences(learning_enabled=False), [])
+        prefs = self._preferences(scope, job["user_id"], job)
+        if query is not None:
+            query.result()
+        memories = self._conversation().recall(
+            scope,
+            job["user_id"],
+            text,
+            include_private=may_use_private(where, prefs.private_in_channels),
+        )
+        return Recalled(where, scope, prefs, memories)
+
+    def _answer(
+        self,
+        job: Job,
+        dest: Destination,
+        text: str,
+        recalled: Recalled,
+        thread: list[ThreadMessage],
+        files: Attachments | None,
+        started: float,
+        deadline: Deadline,
+    ) -> None:
+        if not text and not (files and files.parts):
+            post_text(self._slack, dest, files.note if files and files.note else EMPTY_MESSAGE)
+            return
+        if recalled.where is ConversationKind.ASSISTANT and not thread:
+            self._title_thread(job, text or "Files")
+        answer = self._conversation().answer(
+            text or FILES_PROMPT,
+            recalled.memories,
+            thread,
+            attachments=files.parts if files else (),
+            deadline=deadline,
+        )
+        status = self._status_setter(job) if recalled.where is ConversationKind.ASSISTANT else None
+        delivered = deliver(self._slack, dest, answer, deadline=deadline, on_status=status)
+        if files and files.note:
+            post_text(self._slack, dest, files.note)
+        scope, user = recalled.scope, job["user_id"]
+        if scope is None:
+            return
+        self._record(scope, job, answer, delivered, len(recalled.memories), started)
+        if text and recalled.prefs.learning_enabled and delivered.outcome != MODEL_ERROR:
+            if deadline.allow(deadlines.LEARN_S) >= deadlines.LEARN_MIN_S:
+                self._learn(scope, user, text, job, recalled.where, recalled.memories)
+            else:
+                log.warning("no time left to learn from the message", extra=log_fields(job))
+
+    def _status_setter(self, job: Job) -> Callable[[str], None]:
+        def set_status(status: str) -> None:
+            try:
+                self._slack.assistant_threads_setStatus(
+                    channel_id=job["channel"], thread_ts=job["thread_ts"], status=status
+                )
+            except SlackApiError as exc:
+                log.debug("could not set the status: %s", exc.response.get("error"))
+
+        return set_status
+
+    def _record(
+        self,
+        scope: str,
+        job: Job,
+        answer: AnswerStream,
+        delivered: Delivered,
+        memories_used: int,
+        started: float,
+    ) -> None:
+        usage = answer.usage
+        ttft = answer.first_token_s
+        self._on_answer(
+            AnswerRecord(
+                team_id=scope,
+                user_id=job["user_id"],
+                channel=job["channel"],
+                message_ts=job["message_ts"],
+                answer_ts=delivered.ts,
+                model=answer.model or "unknown",
+                first_token_ms=round(ttft * 1000) if ttft is not None else None,
+                total_ms=round((time.monotonic() - started) * 1000),
+                input_tokens=usage.input_tokens if usage else None,
+                output_tokens=usage.output_tokens if usage else None,
+                cached_tokens=usage.cached_tokens if usage else None,
+                memories_used=memories_used,
+                web_searches=answer.web_searches,
+                outcome=delivered.outcome,
+            )
+        )
+
+    def _scope(self, job: Job) -> str | None:
+        try:
+            return self._installation().scope_id
+        except Exception:  # noqa: BLE001 - without it nothing is recalled or learned; still answer
+            log.exception("could not resolve the installation", extra=log_fields(job))
+            return None
+
+    def _preferences(self, scope: str, user: str, job: Job) -> Preferences:
+        try:
+            return self._prefs.get(scope, user)
+        except Exception:  # noqa: BLE001 - the most private choice when unknown
+            log.exception("could not read settings", extra=log_fields(job))
+            return Preferences(learning_enabled=False)
+
+    def _learn(
+        self,
+        scope: str,
+        user: str,
+        text: str,
+        job: Job,
+        where: ConversationKind,
+        recalled: list[Memory],
+    ) -> None:
+        try:
+            source = Source(
+                where, job["channel"], job["message_ts"], self._permalink(job["channel"], job)
+            )
+            learned = self._conversation().learn(scope, user, text, source, recalled)
+            if learned.saved or learned.evicted:
+                self._on_learned(scope, user)
+        except Exception:  # noqa: BLE001 - the answer is out; a missed memory is only logged
+            log.exception("memory extraction failed", extra=log_fields(job))
+
+    def _permalink(self, channel: str, job: Job) -> str | None:
+        try:
+            return self._slack.chat_getPermalink(channel=channel, message_ts=job["message_ts"])[
+                "permalink"
+            ]
+        except SlackApiError:
+            return None
+
+    def _thread(self, job: Job) -> list[ThreadMessage]:
+        """The thread's first message and its latest ones, oldest first.
+
+        conversations.replies pages forward from the parent, so the latest messages of a long
+        thread are on its last page; the parent stays because it usually says what it's about.
+        """
+        thread_ts = job.get("thread_ts")
+        if not thread_ts:
+            return []
+        messages: list[dict] = []
+        cursor = None
+        try:
+            for _ in range(MAX_THREAD_PAGES):
+                response = self._slack.conversations_replies(
+                    channel=job["channel"], ts=thread_ts, limit=200, cursor=cursor
+                )
+                messages.extend(response.get("messages", []))
+                cursor = (response.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        except SlackApiError:
+            log.warning("could not read the thread", extra=log_fields(job))
+        earlier = [m for m in messages if m.get("ts") != job.get("message_ts")]
+        if len(earlier) > MAX_THREAD_MESSAGES:
+            earlier = earlier[:1] + earlier[-(MAX_THREAD_MESSAGES - 1) :]
+        bot_user = job.get("bot_user_id")
+        return [
+            ThreadMessage(
+                from_bot=bool(m.get("bot_id"))
+                or (bot_user is not None and m.get("user") == bot_user),
+                text=_MENTION.sub("", m.get("text") or "").strip(),
+            )
+            for m in earlier
+        ]
+
+    def _show_working(self, job: Job) -> bool:
+        """Let the person see at once that an answer is coming; True in an assistant thread."""
+        if job.get("in_dm") and job.get("thread_ts"):
+            try:
+                self._slack.assistant_threads_setStatus(
+                    channel_id=job["channel"], thread_ts=job["thread_ts"], status="is thinking…"
+                )
+                return True
+            except SlackApiError:
+                pass  # an ordinary DM thread: fall back to a reaction
+        try:
+            self._slack.reactions_add(
+                channel=job["channel"], timestamp=job["message_ts"], name=THINKING_REACTION
+            )
+        except SlackApiError as exc:
+            log.debug("could not show progress: %s", exc.response.get("error"))
+        return False
+
+    def _title_thread(self, job: Job, text: str) -> None:
+        """Name a new assistant thread after its first question, as its history shows it."""
+        try:
+            self._slack.assistant_threads_setTitle(
+                channel_id=job["channel"], thread_ts=job["thread_ts"], title=clip(text, 60)
+            )
+        except SlackApiError as exc:
+            log.debug("could not title the thread: %s", exc.response.get("error"))
+
+    def _remove_reaction(self, job: Job) -> None:
+        try:
+            self._slack.reactions_remove(
+                channel=job["channel"], timestamp=job["message_ts"], name=THINKING_REACTION
+            )
+        except SlackApiError as exc:
+            log.debug("could not clear progress: %s", exc.response.get("error"))
+
+
+def log_fields(job: Job) -> dict[str, Any]:
+    """What may be logged about a job: identifiers only, never text or memory content."""
+    return {
+        "job_kind": job.get("kind"),
+        "event_key": job.get("event_key"),
+        "team_id": job.get("team_id"),
+        "user_id": job.get("user_id"),
+    }

@@ -1,0 +1,131 @@
+"""The work that runs after Slack has its ack: which job kinds exist and who handles each.
+
+A job is a JSON-able dict so it can cross into another Lambda invocation unchanged. Every job
+ends with something the person can see, even when the database or the model fails; nothing
+is raised to the caller (a raise in a Lambda async invocation would be retried and repeat work).
+The conversation turn is bot/conversation/turn.py; memory commands are bot/slack/memory_controls.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.conversation.turn import Turn, log_fields
+from bot.jobs import deadlines
+from bot.jobs.deadlines import Deadline
+from bot.jobs.ledger import DatabaseReady, EventClaims
+from bot.slack.memory_controls import MemoryCommands
+from bot.slack.notices import apologise
+
+log = logging.getLogger(__name__)
+
+Job = dict[str, Any]
+Handler = Callable[[Job], None]
+
+WAKING_UP = (
+    "One moment: my memory is waking up (that takes up to half a minute after a quiet spell)."
+)
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        slack: WebClient,
+        turn: Turn,
+        commands: MemoryCommands,
+        claims: EventClaims,
+        database_ready: DatabaseReady = lambda **_: True,
+        webhook: Callable[[str], WebhookClient] = WebhookClient,
+    ) -> None:
+        self._slack = slack
+        self._commands = commands
+        self._claims = claims
+        self._database_ready = database_ready
+        self._webhook = webhook
+        self.handlers: dict[str, Handler] = {
+            # conversation
+            "reply": turn.reply,
+            "assistant_started": turn.suggest_prompts,
+            # memory commands
+            "interests": commands.interests,
+            "export": commands.export,
+            "forget_all": commands.forget_all,
+            "forget_words": commands.forget_words,
+            "forget_one": commands.forget_one,
+            "forget_message": commands.forget_message,
+            "cancel_forget": commands.cancel_forget,
+            "open_editor": commands.open_editor,
+            "save_memory": commands.save_memory,
+            "home": commands.home,
+            "set_learning": commands.set_learning,
+            "set_private_in_channels": commands.set_private_in_channels,
+            "uninstalled": commands.uninstalled,
+            "feedback": commands.feedback,
+        }
+        # A reply claims its event itself, after showing the person it is working and so that
+        # it can still answer (without memories) when the database is down.
+        self._claims_itself = {"reply"}
+        # Nothing here needs the database before Slack's 3-second trigger_id runs out.
+        self._unclaimed = {"open_editor", "cancel_forget", "assistant_started"}
+
+    def run(self, job: Job, deadline: Deadline | None = None) -> None:
+        """Run one job; `deadline` is when it must be over (Lambda's remaining time)."""
+        token = deadlines.set_current(deadline or Deadline.after(deadlines.JOB_BUDGET_S))
+        try:
+            self._run(job)
+        finally:
+            deadlines.reset_current(token)
+
+    def _run(self, job: Job) -> None:
+        kind = job.get("kind")
+        handler = self.handlers.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            log.error("unknown job kind", extra={"job_kind": kind})
+            return
+        started = time.perf_counter()
+        claimed = kind not in self._claims_itself and kind not in self._unclaimed
+        try:
+            if claimed and not self._claims.first_time(job, self._waking_notice(job)):
+                log.info("duplicate job ignored", extra=log_fields(job))
+                return
+            try:
+                handler(job)
+            finally:
+                if claimed:
+                    self._claims.finish(job)
+        except Exception:  # noqa: BLE001 - the last line of defence: log, tell the person
+            log.exception("job failed", extra=log_fields(job))
+            apologise(self._slack, job, self._webhook)
+        finally:
+            log.info(
+                "job done",
+                extra={**log_fields(job), "ms": round((time.perf_counter() - started) * 1000)},
+            )
+
+    def _waking_notice(self, job: Job) -> Callable[[], None] | None:
+        """Tell someone waiting on a command that the database is resuming (Aurora takes
+        15-30 s after a pause), rather than leaving them with silence."""
+        url = job.get("response_url")
+        if not url:
+            return None
+
+        def tell() -> None:
+            try:
+                self._webhook(url).send(text=WAKING_UP, response_type="ephemeral")
+            except Exception:  # noqa: BLE001 - only a courtesy; the real answer follows
+                log.debug("could not send the waking-up notice", exc_info=True)
+
+        return tell
+
+    def sweep(self) -> int:
+        """Expire memories past their TTL (the daily schedule)."""
+        if not self._database_ready():
+            raise ConnectionError("database not reachable")
+        return self._commands.sweep()

@@ -1,0 +1,288 @@
+"""Memory commands: list, edit, add, forget, export, settings, the Home tab, uninstall, sweep.
+
+Every one is addressed by the installation's scope and the user ID of whoever typed or clicked —
+never by anything a button carries, so a forged key for someone else's memory finds nothing.
+Answers go back through the `response_url` Slack gave, the Home tab, or a modal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.conversation.core import Conversation
+from bot.db import answer_log
+from bot.memory.erasure import forget_installation, forget_person
+from bot.memory.installation import Installation
+from bot.memory.learning import recent_evictions
+from bot.memory.preferences import PreferenceStore
+from bot.memory.service import Memory, MemoryService, UserTechInterest
+from bot.slack import answer_blocks, home_tab, memory_views
+
+log = logging.getLogger(__name__)
+
+Job = dict[str, Any]
+
+
+class MemoryCommands:
+    def __init__(
+        self,
+        *,
+        slack: WebClient,
+        conversation: Callable[[], Conversation],
+        prefs: PreferenceStore,
+        pool: Any,
+        installation: Callable[[], Installation],
+        forget_installation_cache: Callable[[], None],
+        webhook: Callable[[str], WebhookClient],
+        cap: int,
+        ttl_days: int,
+    ) -> None:
+        self._slack = slack
+        self._conversation = conversation
+        self._prefs = prefs
+        self._pool = pool
+        self._installation = installation
+        self._forget_installation_cache = forget_installation_cache
+        self._webhook = webhook
+        self._cap = cap
+        self._ttl_days = ttl_days
+
+    @property
+    def _memories(self) -> MemoryService:
+        return self._conversation().memories
+
+    def _person(self, job: Job) -> tuple[str, str]:
+        return self._installation().scope_id, job["user_id"]
+
+    # --- listing -------------------------------------------------------------------------
+
+    def interests(self, job: Job) -> None:
+        scope, user = self._person(job)
+        cursor = job.get("cursor")
+        page = self._memories.page(scope, user, limit=memory_views.MESSAGE_PAGE, cursor=cursor)
+        text, body = memory_views.interests(
+            page.memories, page.total, page.next_cursor, first=not cursor
+        )
+        # "Show more" replaces the page it was clicked on.
+        self._respond(job, text=text, blocks=body, replace_original=bool(cursor))
+
+    def export(self, job: Job) -> None:
+        scope, user = self._person(job)
+        memories = self._memories.list_all(scope, user)
+        if not memories:
+            self._respond(job, text=memory_views.interests([], 0)[0])
+            return
+        channel = self._slack.conversations_open(users=user)["channel"]["id"]
+        self._slack.files_upload_v2(
+            channel=channel,
+            filename="memories.json",
+            title="What I remember about you",
+            content=json.dumps(
+                {"user_id": user, "memories": [_export(m) for m in memories]},
+                indent=2,
+                ensure_ascii=False,
+            ),
+            initial_comment="Here is everything I remember about you.",
+        )
+        self._respond(job, text=f"I sent you a DM with {len(memories)} memories as a JSON file.")
+
+    # --- forgetting ----------------------------------------------------------------------
+
+    def forget_all(self, job: Job) -> None:
+        scope, user = self._person(job)
+        erased = forget_person(self._pool, scope, user, keep_settings=True)
+        self._respond(
+            job,
+            text=memory_views.forgot_all(erased.memories, erased.settings_kept),
+            replace_original=True,
+        )
+        self.publish_home_quietly(scope, user)
+
+    def forget_words(self, job: Job) -> None:
+        scope, user = self._person(job)
+        forgotten = self._memories.forget_matching(scope, user, job["words"])
+        text, body = memory_views.forgot_matching(job["words"], forgotten)
+        self._respond(job, text=text, blocks=body)
+        if forgotten:
+            self.publish_home_quietly(scope, user)
+
+    def forget_one(self, job: Job) -> None:
+        scope, user = self._person(job)
+        gone = self._memories.forget_one(scope, user, job["key"])
+        if job.get("response_url"):
+            page = self._memories.page(scope, user, limit=memory_views.MESSAGE_PAGE)
+            text, body = memory_views.interests(page.memories, page.total, page.next_cursor)
+            note = memory_views.forgot_one(gone)
+            self._respond(
+                job,
+                text=f"{note} {text}",
+                blocks=[memory_views.context(note), *body],
+                replace_original=True,
+            )
+        self.publish_home_quietly(scope, user)
+
+    def forget_message(self, job: Job) -> None:
+        """The message shortcut: take back what one of the person's own messages taught."""
+        if job.get("author_id") != job["user_id"]:
+            self._respond(job, text=memory_views.NOT_YOUR_MESSAGE)
+            return
+        scope, user = self._person(job)
+        forgotten = self._memories.forget_from_message(
+            scope, user, job["message_channel"], job["message_ts"]
+        )
+        self._respond(job, text=memory_views.forgot_from_message(forgotten))
+        if forgotten:
+            self.publish_home_quietly(scope, user)
+
+    def cancel_forget(self, job: Job) -> None:
+        self._respond(job, text="Okay, I didn't forget anything.", replace_original=True)
+
+    # --- correcting ----------------------------------------------------------------------
+
+    def open_editor(self, job: Job) -> None:
+        """Opened from the worker, not the ack: the memory is read from the clicker's own
+        namespace. Slack's trigger_id lives 3 s, which a warm worker meets easily."""
+        memory = None
+        if job.get("key"):
+            scope, user = self._person(job)
+            memory = self._memories.get(scope, user, job["key"])
+            if memory is None:
+                self._tell(job, "That memory is gone, so there's nothing to edit.")
+                return
+        view = memory_views.editor(memory, from_home=bool(job.get("from_home")))
+        self._slack.views_open(trigger_id=job["trigger_id"], view=view)
+
+    def save_memory(self, job: Job) -> None:
+        scope, user = self._person(job)
+        fields = job["fields"]
+        key = fields.get("key") or None
+        if key and self._memories.get(scope, user, key) is None:
+            self._tell(job, "That memory was erased meanwhile, so your changes were not saved.")
+            return
+        content = UserTechInterest(
+            topic=fields["topic"],
+            category=fields.get("category"),
+            interest_level=fields.get("interest_level"),
+            description=fields.get("description"),
+        )
+        memory = self._memories.save(scope, user, content, private=bool(fields["private"]), key=key)
+        log.info("memory saved from the editor", extra={"user_id": user, "added": key is None})
+        self.publish_home_quietly(scope, user)
+        if not fields.get("from_home"):
+            self._tell(job, memory_views.saved(memory, added=key is None))
+
+    # --- settings and the Home tab -------------------------------------------------------
+
+    def home(self, job: Job) -> None:
+        scope, user = self._person(job)
+        self._publish_home(scope, user, job.get("cursor"))
+
+    def set_learning(self, job: Job) -> None:
+        scope, user = self._person(job)
+        self._prefs.update(scope, user, learning_enabled=bool(job["enabled"]))
+        self._publish_home(scope, user)
+
+    def set_private_in_channels(self, job: Job) -> None:
+        scope, user = self._person(job)
+        self._prefs.update(scope, user, private_in_channels=bool(job["enabled"]))
+        self._publish_home(scope, user)
+
+    def _publish_home(self, scope: str, user: str, cursor: str | None = None) -> None:
+        page = self._memories.page(scope, user, limit=memory_views.HOME_PAGE_SIZE, cursor=cursor)
+        evicted = recent_evictions(self._pool, scope, user) if page.total >= self._cap else []
+        self._slack.views_publish(
+            user_id=user,
+            view=home_tab.view(
+                page,
+                self._prefs.get(scope, user),
+                cap=self._cap,
+                ttl_days=self._ttl_days,
+                evicted=evicted,
+            ),
+        )
+
+    def publish_home_quietly(self, scope: str, user: str) -> None:
+        try:
+            self._publish_home(scope, user)
+        except Exception:  # noqa: BLE001 - the Home tab catches up when it is next opened
+            log.warning("could not refresh the Home tab", exc_info=True)
+
+    # --- feedback on answers ---------------------------------------------------------------
+
+    def feedback(self, job: Job) -> None:
+        """Stored against the answer, only if the answer was for the person who clicked."""
+        value = job.get("value")
+        if value not in (answer_blocks.GOOD, answer_blocks.BAD):
+            return
+        scope, user = self._person(job)
+        stored = answer_log.set_feedback(
+            self._pool, scope, user, job.get("channel"), job.get("answer_ts"), value
+        )
+        if not stored:
+            log.info("feedback for someone else's answer ignored", extra={"user_id": user})
+            return
+        text, body = answer_blocks.thanks(value)
+        self._slack.chat_postEphemeral(
+            channel=job["channel"],
+            user=user,
+            text=text,
+            blocks=body,
+            thread_ts=job.get("thread_ts"),
+        )
+
+    # --- the installation ----------------------------------------------------------------
+
+    def uninstalled(self, job: Job) -> None:
+        """The app was uninstalled or its bot token revoked: erase the whole installation.
+
+        The token is already dead, so the scope comes from the event, not from Slack."""
+        scope = job.get("scope_id")
+        if not scope:
+            log.error("uninstall event without an installation scope")
+            return
+        erased = forget_installation(self._pool, scope)
+        self._forget_installation_cache()
+        log.info("installation erased", extra={"scope_id": scope, "memories": erased.memories})
+
+    def sweep(self) -> int:
+        """Delete memories past their TTL; run on a schedule."""
+        swept = self._memories.sweep_expired()
+        log.info("expired memories swept", extra={"deleted": swept})
+        return swept
+
+    # --- talking back --------------------------------------------------------------------
+
+    def _respond(self, job: Job, **payload: Any) -> None:
+        url = job.get("response_url")
+        if not url:
+            return
+        payload.setdefault("response_type", "ephemeral")
+        response = self._webhook(url).send(**payload)
+        if response.status_code != 200:
+            log.warning("response_url answered %s", response.status_code)
+
+    def _tell(self, job: Job, text: str) -> None:
+        """Where there is no response_url (modals, the Home tab): a DM from the bot."""
+        if job.get("response_url"):
+            self._respond(job, text=text)
+        else:
+            self._slack.chat_postMessage(channel=job["user_id"], text=text)
+
+
+def _export(memory: Memory) -> dict[str, Any]:
+    return {
+        "key": memory.key,
+        "topic": memory.topic,
+        "category": memory.category,
+        "interest_level": memory.interest_level,
+        "description": memory.description,
+        "private": memory.private,
+        "sources": [s.to_dict() for s in memory.sources],
+        "updated_at": memory.updated_at.isoformat() if memory.updated_at else None,
+    }

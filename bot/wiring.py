@@ -1,0 +1,229 @@
+"""Wiring: one factory for the Bolt app and one for the worker, shared by every entry point."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.webhook import WebhookClient
+
+from bot.settings import Settings
+from bot.slack import listeners
+from bot.slack.listeners import Submit
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from openai import OpenAI
+    from psycopg_pool import ConnectionPool
+
+    from bot.conversation.core import Conversation
+    from bot.db.answer_log import AnswerRecord
+    from bot.jobs.ledger import DatabaseReady
+    from bot.jobs.worker import Worker
+    from bot.slack.attachments import Attachments
+
+T = TypeVar("T")
+
+
+def slack_client(settings: Settings) -> WebClient:
+    from bot.jobs.deadlines import SLACK_CALL_S
+
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        # slack_sdk's default is 30 s; no single call may eat a job's budget.
+        timeout=SLACK_CALL_S,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            # Slack's 429s carry Retry-After; the handler sleeps exactly that long and retries.
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(
+    settings: Settings, *, client: WebClient, submit: Submit, socket_mode: bool = False
+) -> App:
+    """The Bolt app. Over HTTP every request's signature is checked; Socket Mode has none.
+
+    Authorization is answered from configuration, never from Slack: no `auth.test` runs before
+    an ack, so a slow or failing Slack API can't turn into errors for Slack's own requests. The
+    installation's identity is resolved by the worker (bot/memory/installation.py).
+    """
+    if not socket_mode:
+        settings.require("SLACK_SIGNING_SECRET")
+    settings.require("SLACK_BOT_TOKEN")
+    token = settings.slack_bot_token
+
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+
+    app = App(
+        # Tokenless: Bolt gives each request a client carrying the token `authorize` returns,
+        # and a token here as well would only earn a "token will be unused" warning.
+        client=WebClient(base_url=client.base_url, retry_handlers=client.retry_handlers),
+        authorize=authorize,
+        signing_secret=settings.slack_signing_secret,
+        request_verification_enabled=not socket_mode,
+        # Lambda freezes after the response, so listeners finish (ack + hand-off) before it.
+        process_before_response=True,
+    )
+    listeners.register(app, submit, client)
+    return app
+
+
+def build_worker(
+    settings: Settings,
+    *,
+    slack: WebClient,
+    pool: ConnectionPool,
+    openai: OpenAI | None = None,
+    chat_model: BaseChatModel | None = None,
+    database_ready: DatabaseReady = lambda **_: True,
+) -> Worker:
+    from bot.conversation.turn import ChannelKinds, Turn
+    from bot.jobs.ledger import EventClaims, Ledger
+    from bot.jobs.worker import Worker
+    from bot.memory.adoption import ScopeProvider
+    from bot.memory.installation import InstallationResolver
+    from bot.memory.preferences import PreferenceStore
+    from bot.slack.memory_controls import MemoryCommands
+
+    webhook = slack_webhooks(settings)
+    conversation = _once(
+        lambda: build_conversation(settings, pool=pool, openai=openai, chat_model=chat_model)
+    )
+    prefs = PreferenceStore(pool)
+    scopes = ScopeProvider(
+        InstallationResolver(slack), pool, ttl_minutes=settings.memory_ttl_minutes
+    )
+    commands = MemoryCommands(
+        slack=slack,
+        conversation=conversation,
+        prefs=prefs,
+        pool=pool,
+        installation=scopes.get,
+        forget_installation_cache=scopes.forget,
+        webhook=webhook,
+        cap=settings.memory_max_per_person,
+        ttl_days=settings.memory_ttl_days,
+    )
+    claims = EventClaims(Ledger(pool), database_ready)
+    turn = Turn(
+        slack=slack,
+        conversation=conversation,
+        claims=claims,
+        prefs=prefs,
+        installation=scopes.get,
+        channel_kinds=ChannelKinds(slack),
+        on_learned=commands.publish_home_quietly,
+        on_answer=_answer_recorder(settings, pool),
+        read_files=_file_reader(settings, slack),
+    )
+    return Worker(
+        slack=slack,
+        turn=turn,
+        commands=commands,
+        claims=claims,
+        database_ready=database_ready,
+        webhook=webhook,
+    )
+
+
+def _answer_recorder(settings: Settings, pool: ConnectionPool) -> Callable[[AnswerRecord], None]:
+    """One row per answer in the answer log; on Lambda also a CloudWatch metric line."""
+    from bot.aws import metrics
+    from bot.db import answer_log
+
+    def record(answer: AnswerRecord) -> None:
+        answer_log.record(pool, answer)
+        if settings.emit_metrics:
+            metrics.emit_answer(answer)
+
+    return record
+
+
+def _file_reader(settings: Settings, slack: WebClient) -> Callable[[list[dict]], Attachments]:
+    from bot.jobs import deadlines
+    from bot.slack.attachments import read_attachments
+
+    def read(files: list[dict]) -> Attachments:
+        return read_attachments(
+            files,
+            token=settings.slack_bot_token or "",
+            slack_api_url=settings.slack_api_url,
+            budget_s=deadlines.current().allow(deadlines.SLACK_CALL_S * 2),
+            file_info=lambda file_id: slack.files_info(file=file_id)["file"],
+        )
+
+    return read
+
+
+def slack_webhooks(settings: Settings) -> Callable[[str], WebhookClient]:
+    """response_url clients, for Slack's own URLs only: a job naming another host (forged, or
+    a bug) must never carry a person's memories anywhere else."""
+    from bot.slack.urls import is_slack_response_url
+
+    def webhook(url: str) -> WebhookClient:
+        if not is_slack_response_url(url, settings.slack_api_url):
+            raise ValueError("response_url is not Slack's")
+        return WebhookClient(url, timeout=10)
+
+    return webhook
+
+
+def build_conversation(
+    settings: Settings,
+    *,
+    pool: ConnectionPool,
+    openai: OpenAI | None = None,
+    chat_model: BaseChatModel | None = None,
+) -> Conversation:
+    from bot.conversation.core import Conversation
+    from bot.conversation.llm import Responder, extraction_model, openai_client
+    from bot.db.storage import StoreBuilder
+    from bot.memory.embeddings import OpenAIEmbedder
+    from bot.memory.learning import Learner
+    from bot.memory.service import MemoryService
+
+    openai = openai or openai_client(settings)
+    stores = StoreBuilder(
+        OpenAIEmbedder(openai, settings.embedding_model, settings.embedding_dims),
+        settings.embedding_dims,
+    )
+    return Conversation(
+        MemoryService(stores, pool, ttl_minutes=settings.memory_ttl_minutes),
+        Learner(
+            stores,
+            pool,
+            chat_model or extraction_model(settings),
+            max_per_person=settings.memory_max_per_person,
+            ttl_minutes=settings.memory_ttl_minutes,
+        ),
+        Responder(openai, settings.chat_model, web_search=settings.web_search),
+        settings.memory_limit,
+    )
+
+
+def _once(build: Callable[[], T]) -> Callable[[], T]:
+    """Build on first use (a cold worker shows it is working first), then reuse."""
+    lock = threading.Lock()
+    built: list[T] = []
+
+    def get() -> T:
+        with lock:
+            if not built:
+                built.append(build())
+            return built[0]
+
+    return get
