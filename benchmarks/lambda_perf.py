@@ -61,9 +61,9 @@ SHIPPED_ZIP = ROOT / "dist" / "lambda.zip"
 
 from bot.db.storage import embedded_database_url, migrate, open_pool  # noqa: E402
 from bot.slack import memory_views  # noqa: E402
-from tests import slack_requests as sr  # noqa: E402
 from tests.fakes import FakeOpenAI, FakeSlack  # noqa: E402
 from tests.fakes.openai_fake import KINDS  # noqa: E402
+from tests.support import slack_requests as sr  # noqa: E402
 
 SIGNING_SECRET = "bench-signing-secret"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:memory-bot"

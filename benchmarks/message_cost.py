@@ -48,7 +48,7 @@ from bot.memory.service import ConversationKind, Memory, Source, namespace  # no
 from bot.settings import Settings  # noqa: E402
 from tests.fakes import FakeOpenAI, FakeSlack, tokens  # noqa: E402
 from tests.fakes.openai_fake import default_reply, fake_embedding  # noqa: E402
-from tests.harness import Bot, bot_settings, wire_bot  # noqa: E402
+from tests.support.harness import Bot, bot_settings, wire_bot  # noqa: E402
 
 TEAM = "T1"
 CHANNEL = "C1"

@@ -3,7 +3,8 @@
     python benchmarks/turn_latency.py
     python benchmarks/turn_latency.py --turns 100 --slack-ms 150 --embedding-ms 200
 
-The whole bot runs in-process as tests/harness.py wires it: an embedded PostgreSQL 16 + pgvector
+The whole bot runs in-process as tests/support/harness.py wires it: an embedded PostgreSQL 16 +
+pgvector
 in a temporary directory, the real Bolt app and Worker, and the loopback FakeSlack / FakeOpenAI,
 which here wait before every reply as the real services' round trips would (`latency`): the
 Slack Web API 150 ms per call, embeddings 200 ms per call, the database as it is.
@@ -47,7 +48,7 @@ from bot.memory.service import ConversationKind, Memory, Source, namespace, new_
 from tests.fakes import FakeOpenAI, FakeSlack  # noqa: E402
 from tests.fakes._http import Request  # noqa: E402
 from tests.fakes.openai_fake import TECH_TERMS, fake_embedding  # noqa: E402
-from tests.harness import Bot, bot_settings, wire_bot  # noqa: E402
+from tests.support.harness import Bot, bot_settings, wire_bot  # noqa: E402
 
 TEAM = "T1"
 USER = "U1"

@@ -10,7 +10,7 @@ from bot.db.storage import embedded_database_url, migrate, open_pool
 from bot.settings import Settings
 from tests.fakes import FakeOpenAI, FakeSlack
 from tests.fakes.openai_fake import default_reply
-from tests.harness import Bot, bot_settings, wire_bot
+from tests.support.harness import Bot, bot_settings, wire_bot
 
 TEST_DIMS = 256
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.slack.notices import APOLOGY
-from tests.harness import ack_text
+from tests.support.harness import ack_text
 
 
 def _instructions(bot) -> list[str]:

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 import bot.lambda_handler as lambda_handler
-from tests import slack_requests as sr
 from tests.fakes import FakeSlack
 from tests.fakes._http import LoopbackServer, Reply, Request, json_reply
-from tests.flaky_proxy import FlakyProxy
-from tests.lambda_events import CapturedInvokes, LambdaContext, function_url_event
+from tests.support import slack_requests as sr
+from tests.support.flaky_proxy import FlakyProxy
+from tests.support.lambda_events import CapturedInvokes, LambdaContext, function_url_event
 
 SECRET = "signing-secret-from-secrets-manager"
 BOT_TOKEN = "xoxb-token-from-secrets-manager"
@@ -233,8 +233,8 @@ def test_the_ack_path_imports_no_model_or_database_library(tmp_path, fake_slack)
 
     driver = """
 import json, sys
-from tests import slack_requests as sr
-from tests.lambda_events import LambdaContext, function_url_event, CapturedInvokes
+from tests.support import slack_requests as sr
+from tests.support.lambda_events import LambdaContext, function_url_event, CapturedInvokes
 import bot.lambda_handler as lh
 lh._lambda_client = CapturedInvokes().client
 body = sr.event_body(sr.dm_event("U1", "hi", team_id="T1"), team_id="T1")
@@ -258,7 +258,7 @@ print(json.dumps({"status": response["statusCode"],
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=os.path.dirname(os.path.dirname(__file__)),
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
@@ -295,7 +295,7 @@ def test_an_unfilled_app_secret_is_logged_clearly_and_not_raised(aws, monkeypatc
 
 # --- AWS's own sample events, and malformed ones: a short 4xx, one log line, no traceback ------
 
-EVENTS = Path(__file__).parent / "events"
+EVENTS = Path(__file__).parents[1] / "support" / "events"
 SAMPLES = (
     "lambdaFunctionUrlEvent.json",
     "apiGatewayProxyV2Event.json",

@@ -19,7 +19,7 @@ from bot.aws.secrets_manager import (
     environment_with_secrets,
 )
 from bot.settings import ConfigError, Settings
-from tests.flaky_proxy import FlakyProxy
+from tests.support.flaky_proxy import FlakyProxy
 
 
 def test_defaults_match_the_documented_names_and_values():

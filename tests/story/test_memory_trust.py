@@ -13,9 +13,9 @@ from bot.memory.adoption import register_and_adopt
 from bot.memory.installation import Installation
 from bot.memory.service import MEMORY_ROOT
 from bot.slack import memory_views
-from tests import slack_requests as sr
 from tests.fakes.openai_fake import fake_embedding
-from tests.harness import ack_text, wire_bot
+from tests.support import slack_requests as sr
+from tests.support.harness import ack_text, wire_bot
 
 
 def _instructions(bot) -> str:

@@ -14,8 +14,8 @@ from bot.conversation.turn import EMPTY_MESSAGE
 from bot.db.storage import open_pool
 from bot.slack.notices import APOLOGY
 from bot.wiring import build_app, build_worker, slack_client
-from tests import slack_requests as sr
-from tests.harness import Bot, ack_text, wire_bot
+from tests.support import slack_requests as sr
+from tests.support.harness import Bot, ack_text, wire_bot
 
 
 def _bot_messages(bot, channel="D1"):

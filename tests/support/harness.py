@@ -13,7 +13,7 @@ from bot.conversation.llm import openai_client
 from bot.jobs.dispatch import ThreadDispatcher
 from bot.settings import Settings
 from bot.wiring import build_app, build_worker, slack_client
-from tests import slack_requests as sr
+from tests.support import slack_requests as sr
 
 SIGNING_SECRET = "test-signing-secret"
 _names = itertools.count(1)

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests import slack_requests as sr
+from tests.support import slack_requests as sr
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:memory-bot"
 

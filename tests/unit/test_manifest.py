@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "manifest.yml").read_text())
+MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
 
 
 def test_scopes_cover_every_api_the_bot_calls():
@@ -42,7 +42,7 @@ def test_the_home_tab_and_assistant_view_are_enabled():
 
 
 def test_it_says_how_to_switch_to_the_lambda_url():
-    text = (Path(__file__).parent.parent / "manifest.yml").read_text()
+    text = (Path(__file__).parents[2] / "manifest.yml").read_text()
     assert "/slack/events" in text and "socket_mode_enabled to false" in text
 
 

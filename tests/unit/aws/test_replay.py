@@ -10,7 +10,7 @@ import pytest
 from bot.aws.replay import replay_failed
 from bot.jobs.dispatch import job_event
 from bot.jobs.signing import JobSigner
-from tests.lambda_events import FUNCTION_ARN, CapturedInvokes
+from tests.support.lambda_events import FUNCTION_ARN, CapturedInvokes
 
 SECRET = "signing-secret"
 

@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from tests import slack_requests as sr
 from tests.fakes.socket_mode_fake import FakeSocketMode
+from tests.support import slack_requests as sr
 
 
 def _start_bot(fake_slack, fake_openai, database_url, tmp_path, **env) -> subprocess.Popen:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.slack.mrkdwn import MAX_MARKDOWN_CHARS
-from tests import slack_requests as sr
+from tests.support import slack_requests as sr
 
 
 def _streamed_text(bot) -> str:
