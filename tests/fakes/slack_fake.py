@@ -121,6 +121,8 @@ class FakeSlack(LoopbackServer):
         self.installations: dict[str, dict] = {}
         # conversations.info per channel; unknown IDs answer by prefix (D: DM, G: private).
         self.channels: dict[str, dict] = {}
+        # users.info fields per user (locale, tz, tz_offset...) over the defaults below.
+        self.profiles: dict[str, dict] = {}
         self._token = ""
         self._counter = itertools.count(1)
         self._messages: dict[str, list[dict]] = {}  # channel -> messages, oldest first
@@ -404,17 +406,22 @@ class FakeSlack(LoopbackServer):
     def _users_info(self, params: dict) -> dict:
         user = params.get("user", "")
         name = f"user-{user.lower()}"
-        return {
-            "user": {
-                "id": user,
-                "team_id": self.team_id,
-                "name": name,
-                "real_name": name.title(),
-                "tz": "UTC",
-                "is_bot": user == self.bot_user_id,
-                "profile": {"display_name": name, "real_name": name.title()},
-            }
+        info = {
+            "id": user,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": name.title(),
+            "tz": "UTC",
+            "tz_offset": 0,
+            "locale": "en-US",
+            "is_bot": user == self.bot_user_id,
+            "profile": {"display_name": name, "real_name": name.title()},
+            **self.profiles.get(user, {}),
         }
+        # As Slack does: the locale only when asked for.
+        if str(params.get("include_locale", "")).lower() not in ("true", "1"):
+            info.pop("locale")
+        return {"user": info}
 
     def _files_info(self, params: dict) -> dict:
         return {"file": dict(self._file_objects.get(params.get("file", ""), {}))}

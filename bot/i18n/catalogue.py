@@ -1,0 +1,57 @@
+"""Picking the catalogue for a Slack locale, and formatting a message from it.
+
+A catalogue is a module of this package named by its language code with one `MESSAGES` dict;
+adding a language is adding that one file. Keys missing from it fall back to English, so a
+partial translation still reads, never breaks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from types import MappingProxyType
+from typing import Any
+
+DEFAULT_LANGUAGE = "en"
+_LANGUAGE = re.compile(r"[a-z]{2}")
+
+
+def language_of(locale: str | None) -> str:
+    """`ja-JP` -> `ja`; anything without a catalogue -> English."""
+    code = (locale or "").split("-")[0].split("_")[0].lower()
+    if not _LANGUAGE.fullmatch(code) or not _messages(code):
+        return DEFAULT_LANGUAGE
+    return code
+
+
+@cache
+def _messages(code: str) -> MappingProxyType[str, str]:
+    try:
+        module = importlib.import_module(f"{__package__}.{code}")
+    except ModuleNotFoundError:
+        return MappingProxyType({})
+    return MappingProxyType(getattr(module, "MESSAGES", {}))
+
+
+@dataclass(frozen=True)
+class Translator:
+    """`t("interests.empty")` in one language; `t.locale` is what Slack said the person uses."""
+
+    locale: str = DEFAULT_LANGUAGE
+    language: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "language", language_of(self.locale))
+
+    def __call__(self, key: str, /, **values: Any) -> str:
+        text = _messages(self.language).get(key) or _messages(DEFAULT_LANGUAGE)[key]
+        return text.format(**values) if values else text
+
+
+ENGLISH = Translator()
+
+
+def translator(locale: str | None) -> Translator:
+    return Translator(locale or DEFAULT_LANGUAGE)
