@@ -11,22 +11,21 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.conversation.turn import Turn, log_fields
+from bot.conversation.turn import Turn
 from bot.jobs import deadlines
 from bot.jobs.deadlines import Deadline
 from bot.jobs.ledger import DatabaseReady, EventClaims
+from bot.jobs.types import Job, JobHandler
+from bot.logs import job_ids
 from bot.slack.memory_controls import MemoryCommands
 from bot.slack.notices import apologise
 
 log = logging.getLogger(__name__)
 
-Job = dict[str, Any]
-Handler = Callable[[Job], None]
 
 WAKING_UP = (
     "One moment: my memory is waking up (that takes up to half a minute after a quiet spell)."
@@ -49,7 +48,7 @@ class Worker:
         self._claims = claims
         self._database_ready = database_ready
         self._webhook = webhook
-        self.handlers: dict[str, Handler] = {
+        self.handlers: dict[str, JobHandler] = {
             # conversation
             "reply": turn.reply,
             "assistant_started": turn.suggest_prompts,
@@ -93,7 +92,7 @@ class Worker:
         claimed = kind not in self._claims_itself and kind not in self._unclaimed
         try:
             if claimed and not self._claims.first_time(job, self._waking_notice(job)):
-                log.info("duplicate job ignored", extra=log_fields(job))
+                log.info("duplicate job ignored", extra=job_ids(job))
                 return
             try:
                 handler(job)
@@ -101,12 +100,12 @@ class Worker:
                 if claimed:
                     self._claims.finish(job)
         except Exception:  # noqa: BLE001 - the last line of defence: log, tell the person
-            log.exception("job failed", extra=log_fields(job))
+            log.exception("job failed", extra=job_ids(job))
             apologise(self._slack, job, self._webhook)
         finally:
             log.info(
                 "job done",
-                extra={**log_fields(job), "ms": round((time.perf_counter() - started) * 1000)},
+                extra={**job_ids(job), "ms": round((time.perf_counter() - started) * 1000)},
             )
 
     def _waking_notice(self, job: Job) -> Callable[[], None] | None:

@@ -21,7 +21,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.chat_stream import ChatStream
 
 from bot.conversation.answer_stream import AnswerStream, ModelError
-from bot.conversation.prompt import clip
 from bot.jobs.deadlines import ANSWER_S, FINAL_WORD_S, Deadline
 from bot.slack import answer_blocks
 from bot.slack.deadline_client import DeadlineWebClient
@@ -32,6 +31,7 @@ from bot.slack.mrkdwn import (
     split_markdown,
     to_mrkdwn,
 )
+from bot.text import clip
 
 log = logging.getLogger(__name__)
 

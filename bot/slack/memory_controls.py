@@ -17,16 +17,16 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.conversation.core import Conversation
 from bot.db import answer_log
+from bot.jobs.types import Job
 from bot.memory.erasure import forget_installation, forget_person
 from bot.memory.installation import Installation
 from bot.memory.learning import recent_evictions
 from bot.memory.preferences import PreferenceStore
-from bot.memory.service import Memory, MemoryService, UserTechInterest
-from bot.slack import answer_blocks, home_tab, memory_views
+from bot.memory.schema import Memory, UserTechInterest
+from bot.memory.service import MemoryService
+from bot.slack import answer_blocks, block_kit, home_tab, memory_views
 
 log = logging.getLogger(__name__)
-
-Job = dict[str, Any]
 
 
 class MemoryCommands:
@@ -122,7 +122,7 @@ class MemoryCommands:
             self._respond(
                 job,
                 text=f"{note} {text}",
-                blocks=[memory_views.context(note), *body],
+                blocks=[block_kit.context(note), *body],
                 replace_original=True,
             )
         self.publish_home_quietly(scope, user)
