@@ -21,6 +21,7 @@ from bot.jobs import deadlines
 from bot.jobs.deadlines import Deadline
 from bot.jobs.dispatch import JOB_EVENT_KEY, TASK_EVENT_KEY, LambdaDispatcher
 from bot.jobs.signing import JOB_HMAC_KEY, JobSigner
+from bot.logs import job_ids, loggable
 from bot.slack.urls import is_slack_response_url
 
 if TYPE_CHECKING:
@@ -32,13 +33,6 @@ log = logging.getLogger(__name__)
 # Aurora Serverless v2 takes 15-30 s to resume from auto-pause: 0.5+1+2+4+8+8+8+8 s of backoff
 # spans that; the job's deadline (deadlines.DATABASE_RESUME_S) cuts it shorter when it must.
 DATABASE_RESUME_ATTEMPTS = 9
-# (log field, job key): what may be logged about a job that is dropped.
-_JOB_ID_FIELDS = (
-    ("job_kind", "kind"),
-    ("event_key", "event_key"),
-    ("team_id", "team_id"),
-    ("user_id", "user_id"),
-)
 
 
 class _Runtime:
@@ -107,7 +101,7 @@ class _Runtime:
         if name == "sweep":
             self.worker().sweep()
             return True
-        log.warning("unknown task dropped", extra={"task": _loggable(name)})
+        log.warning("unknown task dropped", extra={"task": loggable(name)})
         return False
 
 
@@ -202,12 +196,12 @@ def _run_job(
     job = event[JOB_EVENT_KEY]
     problem = _job_problem(runtime, job, event.get(JOB_HMAC_KEY))
     if problem:
-        log.warning("job dropped", extra={"reason": problem, **_job_ids(job)})
+        log.warning("job dropped", extra={"reason": problem, **job_ids(job)})
         return {"ok": False, "dropped": problem}
     try:
         runtime.worker().run(job, Deadline.from_lambda_context(context))
     except Exception:  # noqa: BLE001
-        log.exception("job could not start", extra=_job_ids(job))
+        log.exception("job could not start", extra=job_ids(job))
         from bot.slack.notices import apologise
 
         apologise(runtime.slack, job)
@@ -232,20 +226,9 @@ def _run_task(runtime: _Runtime, name: object, started: float) -> dict[str, Any]
     try:
         ran = runtime.run_task(name)
     except Exception:  # noqa: BLE001 - the next scheduled run tries again
-        log.exception("task failed", extra={"task": _loggable(name)})
+        log.exception("task failed", extra={"task": loggable(name)})
         return {"ok": False}
     return {"ok": ran, "ms": _ms(started)}
-
-
-def _job_ids(job: object) -> dict[str, str]:
-    """Identifiers only, never text; and cut short, since a forged job's are anyone's words."""
-    if not isinstance(job, dict):
-        return {"job_type": type(job).__name__}
-    return {name: _loggable(job[key]) for name, key in _JOB_ID_FIELDS if key in job}
-
-
-def _loggable(value: object) -> str:
-    return value[:64] if isinstance(value, str) else type(value).__name__
 
 
 def _ms(started: float) -> float:

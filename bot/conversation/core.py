@@ -14,7 +14,8 @@ from bot.conversation.llm import Responder
 from bot.conversation.prompt import ThreadMessage, build_input, build_instructions
 from bot.jobs.deadlines import Deadline
 from bot.memory.learning import Learned, Learner
-from bot.memory.service import Memory, MemoryService, Source
+from bot.memory.schema import Memory, Source
+from bot.memory.service import MemoryService
 
 log = logging.getLogger(__name__)
 

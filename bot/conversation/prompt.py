@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.jobs.limits import MAX_MESSAGE_CHARS
+from bot.text import clip
 
 if TYPE_CHECKING:
-    from bot.memory.service import Memory
+    from bot.memory.schema import Memory
 
 MAX_MEMORY_CHARS = 4_000
 MAX_MEMORY_LINE_CHARS = 300
@@ -38,10 +39,6 @@ TRUNCATION_NOTE = "\n\n[The message was too long and was cut here.]"
 class ThreadMessage:
     from_bot: bool
     text: str
-
-
-def clip(text: str, limit: int, note: str = "…") -> str:
-    return text if len(text) <= limit else text[: max(0, limit - len(note))] + note
 
 
 def bound_message(text: str) -> str:

@@ -22,20 +22,22 @@ from slack_sdk.errors import SlackApiError
 
 from bot.conversation.answer_stream import AnswerStream
 from bot.conversation.core import Conversation
-from bot.conversation.prompt import MAX_THREAD_MESSAGES, ThreadMessage, clip
+from bot.conversation.prompt import MAX_THREAD_MESSAGES, ThreadMessage
 from bot.db.answer_log import AnswerRecord
 from bot.jobs import deadlines
 from bot.jobs.deadlines import Deadline
 from bot.jobs.ledger import EventClaims
+from bot.jobs.types import Job
+from bot.logs import job_ids
 from bot.memory.installation import Installation
 from bot.memory.preferences import Preferences, PreferenceStore
-from bot.memory.service import ConversationKind, Memory, Source, may_use_private
+from bot.memory.schema import ConversationKind, Memory, Source, may_use_private
 from bot.slack.attachments import Attachments
 from bot.slack.delivery import MODEL_ERROR, Delivered, Destination, deliver, post_text
+from bot.text import clip
 
 log = logging.getLogger(__name__)
 
-Job = dict[str, Any]
 
 EMPTY_MESSAGE = (
     "Hi! Ask me anything about tech. I'll remember what you tell me you care about, and you "
@@ -171,10 +173,10 @@ class Turn:
         try:
             database_up = True
             if not claim.result():
-                log.info("duplicate event ignored", extra=log_fields(job))
+                log.info("duplicate event ignored", extra=job_ids(job))
                 return
         except Exception:  # noqa: BLE001 - answering without memory beats not answering
-            log.exception("database unavailable; answering without memories", extra=log_fields(job))
+            log.exception("database unavailable; answering without memories", extra=job_ids(job))
             database_up = False
         recalled = context.result()
         earlier = thread.result()
@@ -252,16 +254,17 @@ class Turn:
             if deadline.allow(deadlines.LEARN_S) >= deadlines.LEARN_MIN_S:
                 self._learn(scope, user, text, job, recalled.where, recalled.memories)
             else:
-                log.warning("no time left to learn from the message", extra=log_fields(job))
+                log.warning("no time left to learn from the message", extra=job_ids(job))
 
     def _status_setter(self, job: Job) -> Callable[[str], None]:
         def set_status(status: str) -> None:
-            try:
-                self._slack.assistant_threads_setStatus(
-                    channel_id=job["channel"], thread_ts=job["thread_ts"], status=status
-                )
-            except SlackApiError as exc:
-                log.debug("could not set the status: %s", exc.response.get("error"))
+            _best_effort(
+                "set the status",
+                self._slack.assistant_threads_setStatus,
+                channel_id=job["channel"],
+                thread_ts=job["thread_ts"],
+                status=status,
+            )
 
         return set_status
 
@@ -299,14 +302,14 @@ class Turn:
         try:
             return self._installation().scope_id
         except Exception:  # noqa: BLE001 - without it nothing is recalled or learned; still answer
-            log.exception("could not resolve the installation", extra=log_fields(job))
+            log.exception("could not resolve the installation", extra=job_ids(job))
             return None
 
     def _preferences(self, scope: str, user: str, job: Job) -> Preferences:
         try:
             return self._prefs.get(scope, user)
         except Exception:  # noqa: BLE001 - the most private choice when unknown
-            log.exception("could not read settings", extra=log_fields(job))
+            log.exception("could not read settings", extra=job_ids(job))
             return Preferences(learning_enabled=False)
 
     def _learn(
@@ -326,7 +329,7 @@ class Turn:
             if learned.saved or learned.evicted:
                 self._on_learned(scope, user)
         except Exception:  # noqa: BLE001 - the answer is out; a missed memory is only logged
-            log.exception("memory extraction failed", extra=log_fields(job))
+            log.exception("memory extraction failed", extra=job_ids(job))
 
     def _permalink(self, channel: str, job: Job) -> str | None:
         try:
@@ -357,7 +360,7 @@ class Turn:
                 if not cursor:
                     break
         except SlackApiError:
-            log.warning("could not read the thread", extra=log_fields(job))
+            log.warning("could not read the thread", extra=job_ids(job))
         earlier = [m for m in messages if m.get("ts") != job.get("message_ts")]
         if len(earlier) > MAX_THREAD_MESSAGES:
             earlier = earlier[:1] + earlier[-(MAX_THREAD_MESSAGES - 1) :]
@@ -381,37 +384,38 @@ class Turn:
                 return True
             except SlackApiError:
                 pass  # an ordinary DM thread: fall back to a reaction
-        try:
-            self._slack.reactions_add(
-                channel=job["channel"], timestamp=job["message_ts"], name=THINKING_REACTION
-            )
-        except SlackApiError as exc:
-            log.debug("could not show progress: %s", exc.response.get("error"))
+        _best_effort(
+            "show progress",
+            self._slack.reactions_add,
+            channel=job["channel"],
+            timestamp=job["message_ts"],
+            name=THINKING_REACTION,
+        )
         return False
 
     def _title_thread(self, job: Job, text: str) -> None:
         """Name a new assistant thread after its first question, as its history shows it."""
-        try:
-            self._slack.assistant_threads_setTitle(
-                channel_id=job["channel"], thread_ts=job["thread_ts"], title=clip(text, 60)
-            )
-        except SlackApiError as exc:
-            log.debug("could not title the thread: %s", exc.response.get("error"))
+        _best_effort(
+            "title the thread",
+            self._slack.assistant_threads_setTitle,
+            channel_id=job["channel"],
+            thread_ts=job["thread_ts"],
+            title=clip(text, 60),
+        )
 
     def _remove_reaction(self, job: Job) -> None:
-        try:
-            self._slack.reactions_remove(
-                channel=job["channel"], timestamp=job["message_ts"], name=THINKING_REACTION
-            )
-        except SlackApiError as exc:
-            log.debug("could not clear progress: %s", exc.response.get("error"))
+        _best_effort(
+            "clear progress",
+            self._slack.reactions_remove,
+            channel=job["channel"],
+            timestamp=job["message_ts"],
+            name=THINKING_REACTION,
+        )
 
 
-def log_fields(job: Job) -> dict[str, Any]:
-    """What may be logged about a job: identifiers only, never text or memory content."""
-    return {
-        "job_kind": job.get("kind"),
-        "event_key": job.get("event_key"),
-        "team_id": job.get("team_id"),
-        "user_id": job.get("user_id"),
-    }
+def _best_effort(what: str, call: Callable[..., Any], **arguments: Any) -> None:
+    """A Slack call whose failure the person can do without (a status, a reaction, a title)."""
+    try:
+        call(**arguments)
+    except SlackApiError as exc:
+        log.debug("could not %s: %s", what, exc.response.get("error"))

@@ -11,10 +11,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from bot.jobs.signing import JOB_HMAC_KEY, JobSigner
+from bot.jobs.types import Job
 
 log = logging.getLogger(__name__)
 
-Job = dict[str, Any]
 # The key that marks a Lambda event as a job for the worker rather than an HTTP request.
 JOB_EVENT_KEY = "memory_bot_job"
 # The key that marks a scheduled maintenance invocation, e.g. {"memory_bot_task": "sweep"}.

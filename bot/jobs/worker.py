@@ -3,7 +3,9 @@
 A job is a JSON-able dict so it can cross into another Lambda invocation unchanged. Every job
 ends with something the person can see, even when the database or the model fails; nothing
 is raised to the caller (a raise in a Lambda async invocation would be retried and repeat work).
-The conversation turn is bot/conversation/turn.py; memory commands are bot/slack/memory_controls.py.
+Handlers: the conversation turn (bot/conversation/turn.py), memory commands
+(bot/slack/memory_commands.py), the Home tab (bot/slack/home_publisher.py), answer feedback
+(bot/slack/feedback.py) and maintenance (bot/memory/maintenance.py).
 """
 
 from __future__ import annotations
@@ -11,22 +13,24 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.conversation.turn import Turn, log_fields
+from bot.conversation.turn import Turn
 from bot.jobs import deadlines
 from bot.jobs.deadlines import Deadline
 from bot.jobs.ledger import DatabaseReady, EventClaims
-from bot.slack.memory_controls import MemoryCommands
+from bot.jobs.types import Job, JobHandler
+from bot.logs import job_ids
+from bot.memory.maintenance import Maintenance
+from bot.slack.feedback import AnswerFeedback
+from bot.slack.home_publisher import HomePublisher
+from bot.slack.memory_commands import MemoryCommands
 from bot.slack.notices import apologise
 
 log = logging.getLogger(__name__)
 
-Job = dict[str, Any]
-Handler = Callable[[Job], None]
 
 WAKING_UP = (
     "One moment: my memory is waking up (that takes up to half a minute after a quiet spell)."
@@ -40,16 +44,19 @@ class Worker:
         slack: WebClient,
         turn: Turn,
         commands: MemoryCommands,
+        home: HomePublisher,
+        feedback: AnswerFeedback,
+        maintenance: Maintenance,
         claims: EventClaims,
         database_ready: DatabaseReady = lambda **_: True,
         webhook: Callable[[str], WebhookClient] = WebhookClient,
     ) -> None:
         self._slack = slack
-        self._commands = commands
+        self._maintenance = maintenance
         self._claims = claims
         self._database_ready = database_ready
         self._webhook = webhook
-        self.handlers: dict[str, Handler] = {
+        self.handlers: dict[str, JobHandler] = {
             # conversation
             "reply": turn.reply,
             "assistant_started": turn.suggest_prompts,
@@ -63,11 +70,14 @@ class Worker:
             "cancel_forget": commands.cancel_forget,
             "open_editor": commands.open_editor,
             "save_memory": commands.save_memory,
-            "home": commands.home,
-            "set_learning": commands.set_learning,
-            "set_private_in_channels": commands.set_private_in_channels,
-            "uninstalled": commands.uninstalled,
-            "feedback": commands.feedback,
+            # the Home tab
+            "home": home.show,
+            "set_learning": home.set_learning,
+            "set_private_in_channels": home.set_private_in_channels,
+            # answers
+            "feedback": feedback.record,
+            # the installation
+            "uninstalled": maintenance.uninstalled,
         }
         # A reply claims its event itself, after showing the person it is working and so that
         # it can still answer (without memories) when the database is down.
@@ -93,7 +103,7 @@ class Worker:
         claimed = kind not in self._claims_itself and kind not in self._unclaimed
         try:
             if claimed and not self._claims.first_time(job, self._waking_notice(job)):
-                log.info("duplicate job ignored", extra=log_fields(job))
+                log.info("duplicate job ignored", extra=job_ids(job))
                 return
             try:
                 handler(job)
@@ -101,12 +111,12 @@ class Worker:
                 if claimed:
                     self._claims.finish(job)
         except Exception:  # noqa: BLE001 - the last line of defence: log, tell the person
-            log.exception("job failed", extra=log_fields(job))
+            log.exception("job failed", extra=job_ids(job))
             apologise(self._slack, job, self._webhook)
         finally:
             log.info(
                 "job done",
-                extra={**log_fields(job), "ms": round((time.perf_counter() - started) * 1000)},
+                extra={**job_ids(job), "ms": round((time.perf_counter() - started) * 1000)},
             )
 
     def _waking_notice(self, job: Job) -> Callable[[], None] | None:
@@ -128,4 +138,4 @@ class Worker:
         """Expire memories past their TTL (the daily schedule)."""
         if not self._database_ready():
             raise ConnectionError("database not reachable")
-        return self._commands.sweep()
+        return self._maintenance.sweep()

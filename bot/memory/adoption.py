@@ -14,7 +14,7 @@ import threading
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from bot.memory.service import MAX_SOURCES, MEMORY_ROOT, Memory, normalise_topic
+from bot.memory.schema import MAX_SOURCES_PER_MEMORY, MEMORY_ROOT, Memory, normalise_topic
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -126,7 +126,7 @@ def _merge_duplicate_topics(conn: Connection, scope: str) -> None:
         value = dict(keep["value"])
         value["private"] = any(m.private for m in merged)
         sources = sorted((s for m in merged for s in m.sources), key=lambda s: s.at)
-        value["sources"] = [s.to_dict() for s in sources][-MAX_SOURCES:]
+        value["sources"] = [s.to_dict() for s in sources][-MAX_SOURCES_PER_MEMORY:]
         conn.execute(
             "UPDATE store SET value = %s WHERE prefix = %s AND key = %s",
             (Jsonb(value), pfx, keep["key"]),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from psycopg_pool import ConnectionPool
 
-from bot.memory.service import MEMORY_ROOT, prefix
+from bot.memory.schema import MEMORY_ROOT, prefix
 
 # Tables keyed by (team_id = installation scope, user_id), besides the memories and settings.
 PERSON_TABLES = ("bot_memory_evictions", "bot_answers")

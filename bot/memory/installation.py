@@ -64,17 +64,3 @@ class InstallationResolver:
         """After an uninstall the token is dead; a reinstall may come with another identity."""
         with self._lock:
             self._installation = None
-
-
-def scope_from_payload(body: dict[str, Any]) -> str | None:
-    """The installation scope an `app_uninstalled` / `tokens_revoked` event speaks for.
-
-    Those arrive after the token is revoked, so `auth.test` can't be asked; the event's own
-    authorization names the installation (org-wide: the enterprise, else the team).
-    """
-    authorizations = body.get("authorizations") or [{}]
-    first = authorizations[0] if isinstance(authorizations[0], dict) else {}
-    org_wide = bool(first.get("is_enterprise_install") or body.get("is_enterprise_install"))
-    enterprise_id = first.get("enterprise_id") or body.get("enterprise_id")
-    team_id = first.get("team_id") or body.get("team_id")
-    return (enterprise_id if org_wide and enterprise_id else team_id) or None

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from bot.memory.service import (
+from bot.memory.schema import (
     LIVE,
-    MAX_SOURCES,
+    MAX_SOURCES_PER_MEMORY,
     MEMORY_KIND,
     Memory,
     Source,
@@ -27,6 +27,7 @@ from bot.memory.service import (
     namespace,
     new_key,
     normalise_topic,
+    person_lock,
     prefix,
 )
 
@@ -47,13 +48,6 @@ _INTEREST = (
     "CASE WHEN jsonb_typeof(value->'content'->'interest_level') = 'number' "
     "THEN (value->'content'->>'interest_level')::numeric END"
 )
-
-
-def person_lock(conn: Connection, scope_id: str, user_id: str) -> None:
-    """Serialise writes to one person's memories until the caller's transaction ends."""
-    conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (prefix(scope_id, user_id),)
-    )
 
 
 @dataclass(frozen=True)
@@ -227,7 +221,7 @@ def _merge(old: Memory | None, content: UserTechInterest, source: Source) -> Mem
         description=content.description or old.description,
         # Once something private shaped a memory, it stays private.
         private=old.private or source.kind.is_private,
-        sources=(*old.sources, source)[-MAX_SOURCES:],
+        sources=(*old.sources, source)[-MAX_SOURCES_PER_MEMORY:],
     )
 
 

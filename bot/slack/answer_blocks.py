@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bot.slack.block_kit import Block, context, plain_text
+from bot.slack.mrkdwn import escape
 
 if TYPE_CHECKING:
     from bot.conversation.answer_stream import Citation
@@ -14,24 +17,10 @@ GOOD, BAD = "good", "bad"
 # Every feedback click, whichever style was shown; the click's `value` is GOOD or BAD. The two
 # fallback buttons need action_ids of their own: Slack refuses a block with a repeated one.
 FEEDBACK_ACTIONS = re.compile(rf"^{FEEDBACK_ACTION}(?:_{GOOD}|_{BAD})?$")
-MAX_SOURCES = 5
+MAX_CITED_PAGES = 5
 AI_NOTE = "AI-generated answer. Check important details."
 CUT_OFF_NOTE = ":warning: My answer was cut off here. Ask me again if you need the rest."
 SOURCES_HEADING = "*Sources*"
-
-Block = dict[str, Any]
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 def sources(citations: Sequence[Citation]) -> list[tuple[str, str]]:
@@ -39,20 +28,20 @@ def sources(citations: Sequence[Citation]) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for citation in citations:
         seen.setdefault(citation.url, citation.title)
-    return list(seen.items())[:MAX_SOURCES]
+    return list(seen.items())[:MAX_CITED_PAGES]
 
 
 def sources_block(citations: Sequence[Citation]) -> Block | None:
     listed = sources(citations)
     if not listed:
         return None
-    lines = [f"• <{_escape(url)}|{_escape(title)}>" for url, title in listed]
+    lines = [f"• <{escape(url)}|{escape(title)}>" for url, title in listed]
     text = "\n".join([SOURCES_HEADING, *lines])
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 def cut_off_block() -> Block:
-    return _context(CUT_OFF_NOTE)
+    return context(CUT_OFF_NOTE)
 
 
 def feedback_buttons() -> Block:
@@ -64,12 +53,12 @@ def feedback_buttons() -> Block:
                 "type": "feedback_buttons",
                 "action_id": FEEDBACK_ACTION,
                 "positive_button": {
-                    "text": _plain("Good answer"),
+                    "text": plain_text("Good answer"),
                     "value": GOOD,
                     "accessibility_label": "Mark this answer as good",
                 },
                 "negative_button": {
-                    "text": _plain("Bad answer"),
+                    "text": plain_text("Bad answer"),
                     "value": BAD,
                     "accessibility_label": "Mark this answer as bad",
                 },
@@ -86,13 +75,13 @@ def feedback_fallback() -> Block:
             {
                 "type": "button",
                 "action_id": f"{FEEDBACK_ACTION}_{GOOD}",
-                "text": _plain(":+1: Good answer"),
+                "text": plain_text(":+1: Good answer"),
                 "value": GOOD,
             },
             {
                 "type": "button",
                 "action_id": f"{FEEDBACK_ACTION}_{BAD}",
-                "text": _plain(":-1: Bad answer"),
+                "text": plain_text(":-1: Bad answer"),
                 "value": BAD,
             },
         ],
@@ -104,7 +93,7 @@ def closing(citations: Sequence[Citation], *, cut_off: bool, fallback: bool = Fa
     blocks = [cut_off_block()] if cut_off else []
     if source_list := sources_block(citations):
         blocks.append(source_list)
-    blocks.append(_context(AI_NOTE))
+    blocks.append(context(AI_NOTE))
     blocks.append(feedback_fallback() if fallback else feedback_buttons())
     return blocks
 
@@ -115,4 +104,4 @@ def thanks(value: str) -> tuple[str, list[Block]]:
         text = "Thanks for the feedback! Glad it helped."
     else:
         text = "Thanks for the feedback. Ask again with more detail and I'll try to do better."
-    return text, [_context(text)]
+    return text, [context(text)]

@@ -19,7 +19,10 @@ import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
+
+from bot.slack.mrkdwn import escape
+from bot.slack.urls import origin
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,6 @@ SLACK_FILES_HOST = "files.slack.com"
 
 _READ_CHUNK = 64 * 1024
 _REDIRECT_CODES = {301, 302, 303, 307, 308}
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 _WHAT_I_READ = "images (PNG, JPEG, GIF, WebP) and PDFs"
 _MAX_NAMES = 5
 # Reasons that mean "couldn't download", as opposed to "won't read this kind of file".
@@ -203,7 +205,7 @@ def _download(
         raise _Skip("no_download_url")
     opener = urllib.request.build_opener(_NoRedirects)
     for _ in range(MAX_REDIRECTS + 1):
-        if _origin(url) not in allowed:
+        if origin(url) not in allowed:
             raise _Skip("not_slack")
         if time.monotonic() >= deadline:
             raise TimeoutError("download budget spent")
@@ -244,17 +246,8 @@ def _read_bounded(response: Any, limit: int, deadline: float) -> bytes:
 
 
 def _allowed_origins(slack_api_url: str) -> set[tuple[str, str, int]]:
-    return {("https", SLACK_FILES_HOST, 443), _origin(slack_api_url)}
-
-
-def _origin(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
-    except ValueError:  # a malformed port: matches nothing
-        port = -1
-    return scheme, (parts.hostname or "").lower(), port
+    api = origin(slack_api_url)
+    return {("https", SLACK_FILES_HOST, 443), *([api] if api else [])}
 
 
 def _part(kind: _Kind, name: str, data: bytes) -> dict[str, str]:
@@ -281,7 +274,7 @@ def _names(names: list[str]) -> str:
 
 def _escape(name: str) -> str:
     name = name.replace("`", "'").replace("\n", " ")
-    return name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape(name)
 
 
 def _mb(size: int) -> int:

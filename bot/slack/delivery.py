@@ -21,7 +21,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.chat_stream import ChatStream
 
 from bot.conversation.answer_stream import AnswerStream, ModelError
-from bot.conversation.prompt import clip
 from bot.jobs.deadlines import ANSWER_S, FINAL_WORD_S, Deadline
 from bot.slack import answer_blocks
 from bot.slack.deadline_client import DeadlineWebClient
@@ -32,15 +31,13 @@ from bot.slack.mrkdwn import (
     split_markdown,
     to_mrkdwn,
 )
+from bot.slack.notices import APOLOGY
+from bot.text import clip
 
 log = logging.getLogger(__name__)
 
 PLACEHOLDER = "_Thinking…_"
 SEARCHING_PLACEHOLDER = "_Searching the web…_"
-# Also what bot.slack.notices says when any other step of an answer fails.
-APOLOGY = (
-    "Sorry, something went wrong while I was working on an answer. Please try again in a moment."
-)
 CUT_MARK = " …"
 UPDATE_INTERVAL_S = 1.0
 STREAM_BUFFER_CHARS = 128

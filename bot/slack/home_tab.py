@@ -8,19 +8,17 @@ from typing import Any
 
 from bot.memory.preferences import Preferences
 from bot.memory.service import Page
+from bot.slack.block_kit import button, context, section
 from bot.slack.memory_views import (
     ADD_MEMORY,
     HOME_PAGE,
     LEARNING_TOGGLE,
     PRIVATE_IN_CHANNELS_TOGGLE,
-    button,
-    context,
-    escape,
     forget_all_actions,
     memory_blocks,
     page_nav,
-    section,
 )
+from bot.slack.mrkdwn import escape
 
 PRIVACY_NOTE = (
     "*Privacy.* I keep short notes about the tech you mention to me (topic, category, how "

@@ -8,8 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.slack.block_kit import Block, button, input_block, section
+from bot.slack.mrkdwn import escape
+
 if TYPE_CHECKING:
-    from bot.memory.service import Memory
+    from bot.memory.schema import Memory
 
 # action_ids
 FORGET_ALL_CONFIRM = "forget_all_confirm"
@@ -32,8 +35,6 @@ MAX_TOPIC_CHARS = 100
 MAX_CATEGORY_CHARS = 60
 MAX_DESCRIPTION_CHARS = 500
 
-Block = dict[str, Any]
-
 INTERESTS_HELP = (
     "*What I can do with what I remember about you*\n"
     "• `/interests` — list everything I remember about you (only you can see it)\n"
@@ -45,30 +46,6 @@ INTERESTS_HELP = (
     "private channels and group DMs is private :lock: and only used when I answer you in a DM, "
     "unless you allow it in the Home tab."
 )
-
-
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
-
-
-def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
-
-
-def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
-    element: Block = {
-        "type": "button",
-        "action_id": action_id,
-        "text": {"type": "plain_text", "text": text},
-        "value": value[:2000],
-    }
-    if style:
-        element["style"] = style
-    return element
 
 
 def memory_line(memory: Memory) -> str:
@@ -223,13 +200,7 @@ def editor(memory: Memory | None, *, from_home: bool = False) -> Block:
         element: Block = {"type": "plain_text_input", "action_id": "value", **extra}
         if initial:
             element["initial_value"] = initial
-        return {
-            "type": "input",
-            "block_id": block_id,
-            "label": {"type": "plain_text", "text": label},
-            "element": element,
-            "optional": block_id != "topic",
-        }
+        return input_block(block_id, label, element, optional=block_id != "topic")
 
     level: Block = {
         "type": "number_input",
@@ -264,13 +235,7 @@ def editor(memory: Memory | None, *, from_home: bool = False) -> Block:
                 memory and memory.category,
                 max_length=MAX_CATEGORY_CHARS,
             ),
-            {
-                "type": "input",
-                "block_id": "interest_level",
-                "label": {"type": "plain_text", "text": "Interest level (0–100)"},
-                "element": level,
-                "optional": True,
-            },
+            input_block("interest_level", "Interest level (0–100)", level),
             text_input(
                 "description",
                 "Description",
@@ -278,13 +243,7 @@ def editor(memory: Memory | None, *, from_home: bool = False) -> Block:
                 multiline=True,
                 max_length=MAX_DESCRIPTION_CHARS,
             ),
-            {
-                "type": "input",
-                "block_id": "privacy",
-                "label": {"type": "plain_text", "text": "Where I may use it"},
-                "element": privacy,
-                "optional": True,
-            },
+            input_block("privacy", "Where I may use it", privacy),
         ],
     }
 

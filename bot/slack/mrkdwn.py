@@ -22,6 +22,11 @@ _LINK = re.compile(r"\[([^\]]+)\]\((https?://(?:[^()\s]|\([^()\s]*\))+)\)")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE)
 
 
+def escape(text: str) -> str:
+    """Text shown as-is in mrkdwn: Slack reads only these three characters as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def to_mrkdwn(markdown: str) -> str:
     """Convert the common Markdown the model writes; code is left exactly as written."""
     protected: list[str] = []
@@ -32,7 +37,7 @@ def to_mrkdwn(markdown: str) -> str:
 
     text = _CODE_FENCE.sub(protect, markdown)
     text = _INLINE_CODE.sub(protect, text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = escape(text)
     text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
     text = _ITALIC.sub(r"_\1_", text)
     text = _HEADING.sub(lambda m: f"*{_strip_bold(m.group(1))}*", text)

@@ -10,10 +10,12 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack.delivery import APOLOGY, Destination, post_text
-
 log = logging.getLogger(__name__)
 
+# When any step of an answer fails, or the model does (bot/slack/delivery.py says it there).
+APOLOGY = (
+    "Sorry, something went wrong while I was working on an answer. Please try again in a moment."
+)
 MEMORY_DOWN = (
     "Sorry, I can't reach my memory right now, so nothing was shown or changed. "
     "Please try again in a minute."
@@ -31,10 +33,9 @@ def apologise(
     """Tell the person a job failed, in the place they expect an answer."""
     try:
         if job.get("kind") == "reply":
-            dest = Destination(
-                job["channel"], job.get("reply_thread_ts"), job["team_id"], job["user_id"]
+            slack.chat_postMessage(
+                channel=job["channel"], thread_ts=job.get("reply_thread_ts"), text=APOLOGY
             )
-            post_text(slack, dest, APOLOGY)
         elif job.get("response_url"):
             webhook(job["response_url"]).send(text=MEMORY_DOWN, response_type="ephemeral")
         elif job.get("kind") in _TOLD_BY_DM and job.get("user_id"):

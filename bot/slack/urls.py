@@ -1,4 +1,4 @@
-"""Which URLs the bot may send a person's data to on Slack's behalf."""
+"""Which URLs the bot may send a person's data to, or fetch files from, on Slack's behalf."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ SLACK_HOOKS_HOST = "hooks.slack.com"
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
-def _origin(url: str) -> tuple[str, str, int] | None:
+def origin(url: str) -> tuple[str, str, int] | None:
     """(scheme, host, port), or None for anything a plain Slack URL never looks like."""
     # Whitespace, backslashes and user info are how URL parsers are made to disagree about the
     # host; Slack's URLs have none of them.
@@ -33,7 +33,7 @@ def is_slack_response_url(url: object, slack_api_url: str) -> bool:
     the person's memories, so anything else is refused."""
     if not isinstance(url, str):
         return False
-    origin = _origin(url)
-    if origin is None:
+    found = origin(url)
+    if found is None:
         return False
-    return origin == ("https", SLACK_HOOKS_HOST, 443) or origin == _origin(slack_api_url)
+    return found == ("https", SLACK_HOOKS_HOST, 443) or found == origin(slack_api_url)

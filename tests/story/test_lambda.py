@@ -226,7 +226,30 @@ def test_logs_are_json_with_ids_and_never_message_text(deployment, capfd):
     assert BOT_TOKEN not in err and OPENAI_KEY not in err and SECRET not in err
 
 
-def test_the_ack_path_imports_no_model_or_database_library(tmp_path, fake_slack):
+_BOT_PACKAGES = {
+    "bot.aws",
+    "bot.cli",
+    "bot.conversation",
+    "bot.db",
+    "bot.jobs",
+    "bot.memory",
+    "bot.slack",
+}
+# What a listener needs to ack and build its job; nothing that answers, reads files or
+# publishes views (delivery, attachments, memory_commands, home_publisher, home_tab, feedback).
+_ACK_PATH_SLACK_MODULES = {
+    "bot.slack.listeners",
+    "bot.slack.job_builders",
+    "bot.slack.notices",
+    "bot.slack.memory_views",
+    "bot.slack.answer_blocks",
+    "bot.slack.block_kit",
+    "bot.slack.mrkdwn",
+    "bot.slack.urls",
+}
+
+
+def test_the_ack_path_loads_only_listener_code_and_no_model_or_database(tmp_path, fake_slack):
     # A fresh interpreter, as on a cold start: serve one signed request, then look at what loaded.
     import subprocess
     import sys
@@ -241,7 +264,8 @@ body = sr.event_body(sr.dm_event("U1", "hi", team_id="T1"), team_id="T1")
 response = lh.handler(function_url_event(body, "s3cret"), LambdaContext())
 heavy = ("langmem", "langchain_core", "langgraph", "openai", "psycopg", "psycopg_pool", "trustcall")
 print(json.dumps({"status": response["statusCode"],
-                  "loaded": sorted(m for m in heavy if m in sys.modules)}))
+                  "loaded": sorted(m for m in heavy if m in sys.modules),
+                  "bot": sorted(m for m in sys.modules if m.startswith("bot."))}))
 """
     env = {
         "PATH": os.environ["PATH"],
@@ -262,7 +286,15 @@ print(json.dumps({"status": response["statusCode"],
     )
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
-    assert outcome == {"status": 200, "loaded": []}
+    assert outcome["status"] == 200
+    assert outcome["loaded"] == []
+    loaded = set(outcome["bot"])
+    # Per package: the ack path is Slack listeners and their views, the hand-over, and AWS's
+    # request guard. Conversation, memory and database code wait for the worker.
+    packages = {m.rsplit(".", 1)[0] if m.count(".") > 1 else m for m in loaded}
+    assert {p for p in packages if p in _BOT_PACKAGES} == {"bot.aws", "bot.jobs", "bot.slack"}
+    assert {m for m in loaded if m.startswith("bot.slack.")} == _ACK_PATH_SLACK_MODULES
+    assert not loaded & {"bot.jobs.worker", "bot.jobs.ledger"}
 
 
 def test_slacks_url_verification_challenge_is_answered(deployment):

@@ -11,7 +11,7 @@ from bot.cli.main import main as cli_main
 from bot.db.storage import StoreBuilder
 from bot.memory.adoption import register_and_adopt
 from bot.memory.installation import Installation
-from bot.memory.service import MEMORY_ROOT
+from bot.memory.schema import MEMORY_ROOT
 from bot.slack import memory_views
 from tests.fakes.openai_fake import fake_embedding
 from tests.support import slack_requests as sr

@@ -123,7 +123,7 @@ def test_a_top_level_mention_starts_a_thread_under_it(bot):
 
 def test_memories_given_to_the_model_are_bounded_and_most_relevant_first(bot, pool):
     from bot.db.storage import StoreBuilder
-    from bot.memory.service import namespace
+    from bot.memory.schema import namespace
     from tests.fakes.openai_fake import fake_embedding
 
     store = StoreBuilder(lambda texts: [fake_embedding(t, 256) for t in texts], 256).on(pool)
@@ -184,7 +184,7 @@ def test_a_long_thread_gives_the_model_its_first_and_latest_messages(bot):
 
 def test_forget_words_also_takes_close_semantic_matches_but_not_others(bot, pool):
     from bot.db.storage import StoreBuilder
-    from bot.memory.service import namespace
+    from bot.memory.schema import namespace
     from tests.fakes.openai_fake import fake_embedding
 
     store = StoreBuilder(lambda texts: [fake_embedding(t, 256) for t in texts], 256).on(pool)

@@ -4,7 +4,8 @@ import random
 
 from bot.db.storage import StoreBuilder
 from bot.db.vectors import Vector
-from bot.memory.service import MemoryService, namespace
+from bot.memory.schema import namespace
+from bot.memory.service import MemoryService
 
 
 def test_a_binary_vector_is_the_same_vector_as_its_text_form(pool):

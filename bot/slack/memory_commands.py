@@ -1,8 +1,9 @@
-"""Memory commands: list, edit, add, forget, export, settings, the Home tab, uninstall, sweep.
+"""Memory commands: list and export (`/interests`), forget (`/forget`, the buttons, the message
+shortcut) and the editor modal (edit, add).
 
 Every one is addressed by the installation's scope and the user ID of whoever typed or clicked —
 never by anything a button carries, so a forged key for someone else's memory finds nothing.
-Answers go back through the `response_url` Slack gave, the Home tab, or a modal.
+Answers go back through the `response_url` Slack gave, or a DM where there is none (modals).
 """
 
 from __future__ import annotations
@@ -15,18 +16,15 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.conversation.core import Conversation
-from bot.db import answer_log
-from bot.memory.erasure import forget_installation, forget_person
+from bot.jobs.types import Job
+from bot.memory.erasure import forget_person
 from bot.memory.installation import Installation
-from bot.memory.learning import recent_evictions
-from bot.memory.preferences import PreferenceStore
-from bot.memory.service import Memory, MemoryService, UserTechInterest
-from bot.slack import answer_blocks, home_tab, memory_views
+from bot.memory.schema import Memory, UserTechInterest
+from bot.memory.service import MemoryService
+from bot.slack import block_kit, memory_views
+from bot.slack.home_publisher import HomePublisher
 
 log = logging.getLogger(__name__)
-
-Job = dict[str, Any]
 
 
 class MemoryCommands:
@@ -34,28 +32,18 @@ class MemoryCommands:
         self,
         *,
         slack: WebClient,
-        conversation: Callable[[], Conversation],
-        prefs: PreferenceStore,
+        memories: Callable[[], MemoryService],
         pool: Any,
         installation: Callable[[], Installation],
-        forget_installation_cache: Callable[[], None],
         webhook: Callable[[str], WebhookClient],
-        cap: int,
-        ttl_days: int,
+        home: HomePublisher,
     ) -> None:
         self._slack = slack
-        self._conversation = conversation
-        self._prefs = prefs
+        self._memories = memories
         self._pool = pool
         self._installation = installation
-        self._forget_installation_cache = forget_installation_cache
         self._webhook = webhook
-        self._cap = cap
-        self._ttl_days = ttl_days
-
-    @property
-    def _memories(self) -> MemoryService:
-        return self._conversation().memories
+        self._home = home
 
     def _person(self, job: Job) -> tuple[str, str]:
         return self._installation().scope_id, job["user_id"]
@@ -65,7 +53,7 @@ class MemoryCommands:
     def interests(self, job: Job) -> None:
         scope, user = self._person(job)
         cursor = job.get("cursor")
-        page = self._memories.page(scope, user, limit=memory_views.MESSAGE_PAGE, cursor=cursor)
+        page = self._memories().page(scope, user, limit=memory_views.MESSAGE_PAGE, cursor=cursor)
         text, body = memory_views.interests(
             page.memories, page.total, page.next_cursor, first=not cursor
         )
@@ -74,7 +62,7 @@ class MemoryCommands:
 
     def export(self, job: Job) -> None:
         scope, user = self._person(job)
-        memories = self._memories.list_all(scope, user)
+        memories = self._memories().list_all(scope, user)
         if not memories:
             self._respond(job, text=memory_views.interests([], 0)[0])
             return
@@ -102,30 +90,30 @@ class MemoryCommands:
             text=memory_views.forgot_all(erased.memories, erased.settings_kept),
             replace_original=True,
         )
-        self.publish_home_quietly(scope, user)
+        self._home.publish_quietly(scope, user)
 
     def forget_words(self, job: Job) -> None:
         scope, user = self._person(job)
-        forgotten = self._memories.forget_matching(scope, user, job["words"])
+        forgotten = self._memories().forget_matching(scope, user, job["words"])
         text, body = memory_views.forgot_matching(job["words"], forgotten)
         self._respond(job, text=text, blocks=body)
         if forgotten:
-            self.publish_home_quietly(scope, user)
+            self._home.publish_quietly(scope, user)
 
     def forget_one(self, job: Job) -> None:
         scope, user = self._person(job)
-        gone = self._memories.forget_one(scope, user, job["key"])
+        gone = self._memories().forget_one(scope, user, job["key"])
         if job.get("response_url"):
-            page = self._memories.page(scope, user, limit=memory_views.MESSAGE_PAGE)
+            page = self._memories().page(scope, user, limit=memory_views.MESSAGE_PAGE)
             text, body = memory_views.interests(page.memories, page.total, page.next_cursor)
             note = memory_views.forgot_one(gone)
             self._respond(
                 job,
                 text=f"{note} {text}",
-                blocks=[memory_views.context(note), *body],
+                blocks=[block_kit.context(note), *body],
                 replace_original=True,
             )
-        self.publish_home_quietly(scope, user)
+        self._home.publish_quietly(scope, user)
 
     def forget_message(self, job: Job) -> None:
         """The message shortcut: take back what one of the person's own messages taught."""
@@ -133,12 +121,12 @@ class MemoryCommands:
             self._respond(job, text=memory_views.NOT_YOUR_MESSAGE)
             return
         scope, user = self._person(job)
-        forgotten = self._memories.forget_from_message(
+        forgotten = self._memories().forget_from_message(
             scope, user, job["message_channel"], job["message_ts"]
         )
         self._respond(job, text=memory_views.forgot_from_message(forgotten))
         if forgotten:
-            self.publish_home_quietly(scope, user)
+            self._home.publish_quietly(scope, user)
 
     def cancel_forget(self, job: Job) -> None:
         self._respond(job, text="Okay, I didn't forget anything.", replace_original=True)
@@ -151,7 +139,7 @@ class MemoryCommands:
         memory = None
         if job.get("key"):
             scope, user = self._person(job)
-            memory = self._memories.get(scope, user, job["key"])
+            memory = self._memories().get(scope, user, job["key"])
             if memory is None:
                 self._tell(job, "That memory is gone, so there's nothing to edit.")
                 return
@@ -162,7 +150,7 @@ class MemoryCommands:
         scope, user = self._person(job)
         fields = job["fields"]
         key = fields.get("key") or None
-        if key and self._memories.get(scope, user, key) is None:
+        if key and self._memories().get(scope, user, key) is None:
             self._tell(job, "That memory was erased meanwhile, so your changes were not saved.")
             return
         content = UserTechInterest(
@@ -171,90 +159,13 @@ class MemoryCommands:
             interest_level=fields.get("interest_level"),
             description=fields.get("description"),
         )
-        memory = self._memories.save(scope, user, content, private=bool(fields["private"]), key=key)
+        memory = self._memories().save(
+            scope, user, content, private=bool(fields["private"]), key=key
+        )
         log.info("memory saved from the editor", extra={"user_id": user, "added": key is None})
-        self.publish_home_quietly(scope, user)
+        self._home.publish_quietly(scope, user)
         if not fields.get("from_home"):
             self._tell(job, memory_views.saved(memory, added=key is None))
-
-    # --- settings and the Home tab -------------------------------------------------------
-
-    def home(self, job: Job) -> None:
-        scope, user = self._person(job)
-        self._publish_home(scope, user, job.get("cursor"))
-
-    def set_learning(self, job: Job) -> None:
-        scope, user = self._person(job)
-        self._prefs.update(scope, user, learning_enabled=bool(job["enabled"]))
-        self._publish_home(scope, user)
-
-    def set_private_in_channels(self, job: Job) -> None:
-        scope, user = self._person(job)
-        self._prefs.update(scope, user, private_in_channels=bool(job["enabled"]))
-        self._publish_home(scope, user)
-
-    def _publish_home(self, scope: str, user: str, cursor: str | None = None) -> None:
-        page = self._memories.page(scope, user, limit=memory_views.HOME_PAGE_SIZE, cursor=cursor)
-        evicted = recent_evictions(self._pool, scope, user) if page.total >= self._cap else []
-        self._slack.views_publish(
-            user_id=user,
-            view=home_tab.view(
-                page,
-                self._prefs.get(scope, user),
-                cap=self._cap,
-                ttl_days=self._ttl_days,
-                evicted=evicted,
-            ),
-        )
-
-    def publish_home_quietly(self, scope: str, user: str) -> None:
-        try:
-            self._publish_home(scope, user)
-        except Exception:  # noqa: BLE001 - the Home tab catches up when it is next opened
-            log.warning("could not refresh the Home tab", exc_info=True)
-
-    # --- feedback on answers ---------------------------------------------------------------
-
-    def feedback(self, job: Job) -> None:
-        """Stored against the answer, only if the answer was for the person who clicked."""
-        value = job.get("value")
-        if value not in (answer_blocks.GOOD, answer_blocks.BAD):
-            return
-        scope, user = self._person(job)
-        stored = answer_log.set_feedback(
-            self._pool, scope, user, job.get("channel"), job.get("answer_ts"), value
-        )
-        if not stored:
-            log.info("feedback for someone else's answer ignored", extra={"user_id": user})
-            return
-        text, body = answer_blocks.thanks(value)
-        self._slack.chat_postEphemeral(
-            channel=job["channel"],
-            user=user,
-            text=text,
-            blocks=body,
-            thread_ts=job.get("thread_ts"),
-        )
-
-    # --- the installation ----------------------------------------------------------------
-
-    def uninstalled(self, job: Job) -> None:
-        """The app was uninstalled or its bot token revoked: erase the whole installation.
-
-        The token is already dead, so the scope comes from the event, not from Slack."""
-        scope = job.get("scope_id")
-        if not scope:
-            log.error("uninstall event without an installation scope")
-            return
-        erased = forget_installation(self._pool, scope)
-        self._forget_installation_cache()
-        log.info("installation erased", extra={"scope_id": scope, "memories": erased.memories})
-
-    def sweep(self) -> int:
-        """Delete memories past their TTL; run on a schedule."""
-        swept = self._memories.sweep_expired()
-        log.info("expired memories swept", extra={"deleted": swept})
-        return swept
 
     # --- talking back --------------------------------------------------------------------
 

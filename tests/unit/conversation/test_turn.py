@@ -1,0 +1,26 @@
+"""Where a conversation happens decides which memories an answer may use."""
+
+from __future__ import annotations
+
+from bot.conversation.turn import ChannelKinds
+from bot.memory.schema import ConversationKind
+from bot.wiring import slack_client
+
+
+def test_each_kind_of_channel_is_told_apart_and_asked_once(settings, fake_slack):
+    fake_slack.channels["C9"] = {"is_mpim": True}
+    kinds = ChannelKinds(slack_client(settings))
+    assert kinds.of("D1") is ConversationKind.DM
+    assert kinds.of("G1") is ConversationKind.PRIVATE_CHANNEL
+    assert kinds.of("C1") is ConversationKind.PUBLIC_CHANNEL
+    assert kinds.of("C9") is ConversationKind.GROUP_DM
+    assert kinds.of("C1") is ConversationKind.PUBLIC_CHANNEL
+    assert len(fake_slack.calls_to("conversations.info")) == 4
+
+
+def test_a_channel_slack_cannot_describe_counts_as_private(settings, fake_slack):
+    fake_slack.fail_next("conversations.info", status=200, error="channel_not_found")
+    kinds = ChannelKinds(slack_client(settings))
+    assert kinds.of("C404") is ConversationKind.PRIVATE_CHANNEL
+    # Not remembered: once Slack answers, the real kind is used.
+    assert kinds.of("C404") is ConversationKind.PUBLIC_CHANNEL
