@@ -631,6 +631,23 @@ def test_a_signed_job_with_a_foreign_response_url_sends_nothing_there(deployment
 
 
 @pytest.mark.parametrize(
+    "url",
+    [
+        "https://hooks.slack.com/services/T1/B1/XXXX",  # an incoming webhook: posts in a channel
+        "https://hooks.slack.com/commands/../services/T1/B1/XXXX",
+    ],
+)
+def test_a_response_url_on_slacks_host_but_not_a_response_path_gets_nothing(deployment, url):
+    deployment.dm("U1", "I'm learning Rust")
+    deployment.run_async_invokes()
+    body = sr.command_body("/interests", "", user="U1", team_id="T1", response_url=url)
+    assert deployment.request(body, form=True)["statusCode"] == 200
+    (event,) = deployment.invokes.take_payloads()
+    result = lambda_handler.handler(event, deployment.context)
+    assert result == {"ok": False, "dropped": "response_url is not Slack's"}
+
+
+@pytest.mark.parametrize(
     "job",
     [None, "x", [], 42, {}, {"kind": None}, {"kind": ["reply"]}, {"team_id": "T1"}],
     ids=repr,
