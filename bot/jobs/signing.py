@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from typing import Any
 
 # Where the signature travels in the async invoke's event, next to the job itself.
 JOB_HMAC_KEY = "memory_bot_job_hmac"
 # Bumped if the canonical form ever changes, so old and new signatures can't be confused.
 _KEY_PURPOSE = b"memory-bot-job-v1"
+# What sign() returns. Checked before comparing: compare_digest raises on non-ASCII text.
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
 
 
 def _canonical(job: dict[str, Any]) -> bytes:
@@ -33,10 +36,14 @@ class JobSigner:
         return hmac.new(self._key, _canonical(job), hashlib.sha256).hexdigest()
 
     def verify(self, job: dict[str, Any], signature: object) -> bool:
-        if not isinstance(signature, str):
+        """True only for this signer's signature of exactly this job; never raises, whatever
+        either is (whoever may invoke the function can send anything)."""
+        if not isinstance(signature, str) or not _SIGNATURE.fullmatch(signature):
             return False
         try:
             expected = self.sign(job)
-        except (TypeError, ValueError):  # not JSON-serialisable: never came from our ack path
+        # Not JSON-serialisable, an int past str()'s digit limit, nested past the recursion
+        # limit: never came from our ack path.
+        except (TypeError, ValueError, RecursionError):
             return False
         return hmac.compare_digest(expected, signature)

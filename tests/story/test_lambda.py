@@ -471,6 +471,47 @@ MALFORMED = {
         400,
     ),
     "signed base64 body not UTF-8": (lambda: _base64_of(b"\xff\xfe" + TELLTALE.encode()), 400),
+    "signed body nested 100,000 deep": (lambda: _signed('{"a":' * 100_000), 400),
+    "body with a lone surrogate": (
+        lambda: _changed(body=f"\udc80{TELLTALE}", isBase64Encoded=False),
+        400,
+    ),
+    "header with a lone surrogate": (lambda: _with_headers(user_agent="\udc80"), 400),
+    "host with a port that is not a number": (lambda: _with_headers(host="a:port"), 400),
+    "host with two colons": (lambda: _with_headers(host="a:1:2"), 400),
+    "x-forwarded-port not a number": (lambda: _with_headers(x_forwarded_port="eighty"), 400),
+    "x-forwarded-port of 5,000 digits": (lambda: _with_headers(x_forwarded_port="8" * 5000), 400),
+    "rawQueryString not a string": (lambda: _changed(rawQueryString=42), 400),
+    "cookies not a list": (lambda: _changed(cookies="a=b"), 400),
+    "ALB event with null multiValueHeaders": (
+        lambda: {**_slack_sample("albEvent.json", _dm_body()), "multiValueHeaders": None},
+        400,
+    ),
+    **{
+        f"{header} {name}": (lambda h=header, v=value: _with_headers(**{h: v}), 401)
+        for header, cases in (
+            (
+                "x_slack_signature",
+                {
+                    "not ASCII": "v0=" + "é" * 64,
+                    "of 10,000 characters": "v0=" + "a" * 9997,
+                    "in upper case": "v0=" + "A" * 64,
+                    "without its version": "a" * 64,
+                },
+            ),
+            (
+                "x_slack_request_timestamp",
+                {
+                    "of 4,301 digits": "1" * 4301,
+                    "of 10,000 characters": "9" * 10_000,
+                    "in Arabic-Indic digits": "١٧٩٥٦٠٠٠٠٠",
+                    "not ASCII": "é" * 10,
+                    "empty": "",
+                },
+            ),
+        )
+        for name, value in cases.items()
+    },
 }
 
 
@@ -486,13 +527,85 @@ def test_malformed_requests_get_a_4xx_and_one_warning_without_a_traceback(
     assert warm.invokes.calls == []
 
 
-def test_junk_on_a_cold_container_is_refused_before_the_bot_starts(deployment, caplog):
+@pytest.mark.parametrize(
+    ("make", "status"),
+    [
+        (lambda: {**_signed(_dm_body()), "requestContext": None}, 400),
+        (lambda: _with_headers(x_slack_signature="v0=" + "é" * 64), 401),
+        (lambda: _with_headers(x_slack_request_timestamp="1" * 4301), 401),
+    ],
+    ids=["no requestContext", "non-ASCII signature", "4,301-digit timestamp"],
+)
+def test_junk_on_a_cold_container_is_refused_before_the_bot_starts(
+    deployment, caplog, make, status
+):
     caplog.set_level(logging.INFO)
-    event = _signed(_dm_body())
-    del event["requestContext"]
-    assert lambda_handler.handler(event, deployment.context)["statusCode"] == 400
+    assert lambda_handler.handler(make(), deployment.context)["statusCode"] == status
     assert lambda_handler._runtime is None  # no secret read, no Bolt app built for it
     _assert_one_quiet_warning(caplog, "request rejected")
+    assert deployment.invokes.calls == []
+
+
+# Values of every type a JSON event can carry, and text no encoder takes.
+_ODD_VALUES = (None, 42, 1.5, True, [], {}, "", "\udc80", "x" * 10_000, [None], {"": None})
+
+
+def _mutations(event: dict):
+    """The event with one field (at the top, in requestContext or its `http`, or a header)
+    replaced by each odd value in turn."""
+    places = [
+        (path, key)
+        for path, node in (
+            ((), event),
+            (("requestContext",), event.get("requestContext") or {}),
+            (("requestContext", "http"), (event.get("requestContext") or {}).get("http") or {}),
+            (("headers",), event.get("headers") or {}),
+        )
+        for key in node
+    ]
+    for path, key in places:
+        for value in _ODD_VALUES:
+            mutated = json.loads(json.dumps(event))
+            node = mutated
+            for step in path:
+                node = node[step]
+            node[key] = value
+            yield f"{'.'.join((*path, key))}={value!r:.20}", mutated
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_no_field_of_any_type_makes_the_handler_raise_or_log_a_traceback(warm, caplog, name):
+    """Signed requests with one field changed (as a replay of a captured request could be):
+    answered or refused, never a raise, an error or a traceback in the logs."""
+    outcomes = {}
+    for label, event in _mutations(_slack_sample(name, _dm_body())):
+        caplog.clear()
+        warm.invokes.calls.clear()
+        response = lambda_handler.handler(event, warm.context)
+        outcomes[label] = response["statusCode"]
+        loud = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+        assert loud == [], label
+        # 404: Bolt's answer for a path other than /slack/events.
+        assert response["statusCode"] in (200, 400, 401, 404, 405), label
+        if response["statusCode"] != 200:
+            assert warm.invokes.calls == [], label
+    # The mutations did reach the checks: most fields matter.
+    assert sum(status != 200 for status in outcomes.values()) > len(outcomes) // 4
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_an_unsigned_request_with_any_field_changed_is_refused_and_starts_nothing(
+    warm, caplog, name
+):
+    event = _slack_sample(name, _dm_body())
+    event["headers"]["x-slack-signature"] = "v0=" + "0" * 64
+    for label, mutated in _mutations(event):
+        if label.startswith("headers.x-slack-signature"):
+            continue
+        response = lambda_handler.handler(mutated, warm.context)
+        assert response["statusCode"] in (400, 401, 405), label
+    assert warm.invokes.calls == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
 
 
 # --- jobs: only the bot's own, signed, with Slack's response_url ---------------------------------
@@ -516,6 +629,12 @@ def test_forged_jobs_do_nothing_and_the_genuine_one_still_works(deployment, fake
         {"memory_bot_job": job},
         {"memory_bot_job": job, "memory_bot_job_hmac": None},
         {"memory_bot_job": job, "memory_bot_job_hmac": "0" * 64},
+        {"memory_bot_job": job, "memory_bot_job_hmac": "é" * 64},
+        {"memory_bot_job": job, "memory_bot_job_hmac": signature[:-1] + "é"},
+        {"memory_bot_job": job, "memory_bot_job_hmac": signature * 100},
+        {"memory_bot_job": job, "memory_bot_job_hmac": signature.upper()},
+        {"memory_bot_job": job, "memory_bot_job_hmac": [signature]},
+        {"memory_bot_job": {**job, "big": 10**5000}, "memory_bot_job_hmac": signature},
         {"memory_bot_job": {**job, "user_id": "U2"}, "memory_bot_job_hmac": signature},
         {"memory_bot_job": {**job, "kind": "interests"}, "memory_bot_job_hmac": signature},
     ]
@@ -540,6 +659,23 @@ def test_a_signed_job_with_a_foreign_response_url_sends_nothing_there(deployment
         (event,) = deployment.invokes.take_payloads()
         result = lambda_handler.handler(event, deployment.context)
         assert elsewhere.calls == []
+    assert result == {"ok": False, "dropped": "response_url is not Slack's"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hooks.slack.com/services/T1/B1/XXXX",  # an incoming webhook: posts in a channel
+        "https://hooks.slack.com/commands/../services/T1/B1/XXXX",
+    ],
+)
+def test_a_response_url_on_slacks_host_but_not_a_response_path_gets_nothing(deployment, url):
+    deployment.dm("U1", "I'm learning Rust")
+    deployment.run_async_invokes()
+    body = sr.command_body("/interests", "", user="U1", team_id="T1", response_url=url)
+    assert deployment.request(body, form=True)["statusCode"] == 200
+    (event,) = deployment.invokes.take_payloads()
+    result = lambda_handler.handler(event, deployment.context)
     assert result == {"ok": False, "dropped": "response_url is not Slack's"}
 
 

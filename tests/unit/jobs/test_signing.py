@@ -35,3 +35,11 @@ def test_the_raw_signing_secret_is_not_the_key():
 
 def test_a_job_that_is_not_json_never_verifies():
     assert not JobSigner("s").verify({"kind": "reply", "x": {1, 2}}, "00")
+
+
+def test_a_signature_of_any_shape_is_refused_without_raising():
+    signer = JobSigner("signing-secret")
+    signature = signer.sign(JOB)
+    for forged in ("é" * 64, signature[:-1] + "é", signature * 2, "\udc80" * 64, "x" * 10_000):
+        assert not signer.verify(JOB, forged)
+    assert not signer.verify({**JOB, "n": 10**5000}, signature)  # past str()'s digit limit
