@@ -12,8 +12,10 @@ from tests.unit.slack.conftest import INSTALLATION
 
 
 @pytest.fixture
-def feedback(slack, pool):
-    return AnswerFeedback(slack=slack, pool=pool, installation=lambda: INSTALLATION)
+def feedback(slack, pool, profiles):
+    return AnswerFeedback(
+        slack=slack, pool=pool, installation=lambda: INSTALLATION, profiles=profiles
+    )
 
 
 @pytest.fixture
