@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.i18n.catalogue import translator
 from bot.slack.notices import APOLOGY
 from bot.wiring import build_app, slack_client
 from tests.support import slack_requests as sr
@@ -117,3 +118,11 @@ def test_a_refused_hand_over_still_tells_the_person(settings, fake_slack):
     [posted] = fake_slack.calls_to("chat.postMessage")
     assert posted.params["channel"] == "D1"
     assert posted.params["text"] == APOLOGY
+
+
+def test_a_refused_hand_over_apologises_in_the_persons_language(settings, fake_slack):
+    fake_slack.profiles["U1"] = {"locale": "ja-JP"}
+    listening = _Listening(settings, fake_slack, refuse=True)
+    listening.send(sr.event_body(sr.dm_event("U1", "hi", team_id="T1"), team_id="T1"))
+    [posted] = fake_slack.calls_to("chat.postMessage")
+    assert posted.params["text"] == translator("ja-JP")("notice.apology")
