@@ -41,7 +41,7 @@ from bot.text import clip
 log = logging.getLogger(__name__)
 
 
-# In English, where no reader is known.
+# The English wording, by the name it had before the catalogue (tests compare against it).
 EMPTY_MESSAGE = ENGLISH("answer.empty_message")
 THINKING_REACTION = "eyes"
 # Pages of 200: a thread longer than 1,000 messages is read only up to there.

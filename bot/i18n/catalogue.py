@@ -1,8 +1,10 @@
 """Picking the catalogue for a Slack locale, and formatting a message from it.
 
 A catalogue is a module of this package named by its language code with one `MESSAGES` dict;
-adding a language is adding that one file. Keys missing from it fall back to English, so a
-partial translation still reads, never breaks.
+adding a language is adding that one file (copy en.py to xx.py and translate the values). Keys
+missing from it fall back to English, so a partial translation still reads, never breaks. A
+translation may name in `SAME_AS_ENGLISH` the keys it means to leave as in English; the tests
+flag any other value equal to the English one as untranslated.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from bot.slack.profiles import Profiles
 
 log = logging.getLogger(__name__)
 
-# In English, where no reader is known.
+# The English wording, by the name it had before the catalogue (tests compare against it).
 WAKING_UP = ENGLISH("notice.waking_up")
 
 

@@ -19,7 +19,7 @@ GOOD, BAD = "good", "bad"
 # fallback buttons need action_ids of their own: Slack refuses a block with a repeated one.
 FEEDBACK_ACTIONS = re.compile(rf"^{FEEDBACK_ACTION}(?:_{GOOD}|_{BAD})?$")
 MAX_CITED_PAGES = 5
-# In English, where no reader is known.
+# The English wording, by the name it had before the catalogue (tests compare against it).
 CUT_OFF_NOTE = ENGLISH("answer.cut_off")
 
 

@@ -36,8 +36,7 @@ from bot.text import clip
 
 log = logging.getLogger(__name__)
 
-# In English, where no reader is known.
-PLACEHOLDER = ENGLISH("answer.thinking")
+# The English wording, by the name it had before the catalogue (tests compare against it).
 SEARCHING_PLACEHOLDER = ENGLISH("answer.searching")
 CUT_MARK = " …"
 UPDATE_INTERVAL_S = 1.0

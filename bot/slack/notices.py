@@ -14,10 +14,10 @@ from bot.i18n.catalogue import ENGLISH, Translator
 
 log = logging.getLogger(__name__)
 
-# In English, where no reader is known. An answer's failure (any step, or the model: delivery.py
-# says it there) is the apology; a memory command's is MEMORY_DOWN.
+# An answer's failure (any step, or the model: delivery.py says it there) is "notice.apology";
+# a memory command's is "notice.memory_down". APOLOGY is the English wording, by the name it had
+# before the catalogue (tests compare against it).
 APOLOGY = ENGLISH("notice.apology")
-MEMORY_DOWN = ENGLISH("notice.memory_down")
 
 
 _TOLD_BY_DM = {"save_memory", "open_editor", "set_learning", "set_private_in_channels"}
