@@ -89,6 +89,16 @@ def test_help_and_unknown_arguments_are_answered_in_the_persons_language(bot):
     assert _said(bot, url) == ENGLISH("forget.help")
 
 
+def test_the_export_is_sent_and_announced_in_japanese(bot):
+    _japanese(bot.slack, "U1")
+    bot.dm("U1", "I love Rust.")
+    _, url = bot.command("/interests", "export", user="U1")
+    (complete,) = bot.slack.calls_to("files.completeUploadExternal")
+    shown = json.dumps(complete.params, ensure_ascii=False)
+    assert JA("export.title") in shown and JA("export.comment") in shown
+    assert _said(bot, url) == "1 件の記憶を JSON ファイルにして DM でお送りしました。"
+
+
 # --- /forget -------------------------------------------------------------------------------
 
 
