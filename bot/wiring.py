@@ -102,8 +102,11 @@ def build_worker(
     from bot.slack.feedback import AnswerFeedback
     from bot.slack.home_publisher import HomePublisher
     from bot.slack.memory_commands import MemoryCommands
+    from bot.slack.profiles import Profiles
 
     webhook = slack_webhooks(settings)
+    # Each person's language and time zone, asked of Slack once per person per hour.
+    profiles = Profiles(slack)
     conversation = _once(
         lambda: build_conversation(settings, pool=pool, openai=openai, chat_model=chat_model)
     )
@@ -123,6 +126,7 @@ def build_worker(
         installation=scopes.get,
         cap=settings.memory_max_per_person,
         ttl_days=settings.memory_ttl_days,
+        profiles=profiles,
     )
     claims = EventClaims(Ledger(pool), database_ready)
     turn = Turn(
@@ -135,6 +139,7 @@ def build_worker(
         on_learned=home.publish_quietly,
         on_answer=_answer_recorder(settings, pool),
         read_files=_file_reader(settings, slack),
+        profiles=profiles,
     )
     return Worker(
         slack=slack,
@@ -146,13 +151,15 @@ def build_worker(
             installation=scopes.get,
             webhook=webhook,
             home=home,
+            profiles=profiles,
         ),
         home=home,
-        feedback=AnswerFeedback(slack=slack, pool=pool, installation=scopes.get),
+        feedback=AnswerFeedback(slack=slack, pool=pool, installation=scopes.get, profiles=profiles),
         maintenance=Maintenance(
             pool=pool, memories=memories, forget_installation_cache=scopes.forget
         ),
         claims=claims,
+        profiles=profiles,
         database_ready=database_ready,
         webhook=webhook,
     )
