@@ -28,7 +28,8 @@ def _one_friendly_line(result) -> str:
 
 
 def test_every_token_problem_is_named_at_once(fake_slack):
-    result = run_bot("serve", env={"SLACK_BOT_TOKEN": "hello", "SLACK_API_URL": fake_slack.base_url})
+    env = {"SLACK_BOT_TOKEN": "hello", "SLACK_API_URL": fake_slack.base_url}
+    result = run_bot("serve", env=env)
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN should start with 'xoxb-'" in result.stderr
     assert "SLACK_APP_TOKEN is missing" in result.stderr
@@ -112,11 +113,15 @@ def test_migrate_with_slack_moves_the_installation_in(database_url, pool, fake_s
 
 def test_sweep_needs_only_the_database(database_url, pool):
     with pool.connection() as conn:
-        conn.execute(
-            "INSERT INTO store (prefix, key, value, expires_at) VALUES "
-            """('memories.T1.U1', 'old', '{"content": {"topic": "Perl"}}', now() - interval '1 day'),"""
-            """('memories.T1.U1', 'new', '{"content": {"topic": "Rust"}}', now() + interval '1 day')"""
-        )
+        for key, expires in (
+            ("old", "now() - interval '1 day'"),
+            ("new", "now() + interval '1 day'"),
+        ):
+            conn.execute(
+                "INSERT INTO store (prefix, key, value, expires_at) "
+                f"""VALUES ('memories.T1.U1', %s, '{{"content": {{"topic": "x"}}}}', {expires})""",
+                (key,),
+            )
     result = run_bot("sweep", env={"DATABASE_URL": database_url, "EMBEDDING_DIMS": "256"})
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Deleted 1 expired memories.\n"
