@@ -123,7 +123,7 @@ def on_message_edited(ack: Ack, body: dict, event: dict, context: BoltContext) -
         or message.get("subtype") not in _CONVERSATIONAL_SUBTYPES
         or (message.get("text") or "") == (previous.get("text") or "")  # an unfurl, a reply
         or not _taught_the_bot(event, previous, body, context)
-        or _from_a_bot(message, body, context)
+        or _from_a_bot({**previous, **message}, body, context)  # the new version may omit user
     ):
         return
     text = (message.get("text") or "")[:MAX_JOB_TEXT_CHARS]
