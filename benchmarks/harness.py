@@ -114,14 +114,18 @@ class Database:
     dims: int
 
 
+def scratch_dir(prefix: str) -> Path:
+    """A temporary directory, removed at exit after whatever was registered later: atexit runs
+    the last registered first, so a server started in it stops before its directory goes."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def embedded_database(dims: int, data_dir: Path | None = None) -> Database:
     """The embedded PostgreSQL 16 + pgvector with the bot's schema, in `data_dir` (kept, and
     reused by the next run) or in a temporary directory removed at exit."""
-    if data_dir is None:
-        data_dir = Path(tempfile.mkdtemp(prefix="bench_"))
-        # atexit runs the last registered first: the server, registered as it starts, stops
-        # before its directory goes.
-        atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    data_dir = data_dir or scratch_dir("bench_db_")
     url = embedded_database_url(data_dir)
     pool = open_pool(url)
     try:
