@@ -513,7 +513,7 @@ def print_cold_ack(variants: dict[str, list[ChildRun]], startup: float) -> None:
                 f"{med(x['import_ms'] for x in res):.0f}",
                 f"{med(x['acks_ms'][0] for x in res):.0f}",
                 f"{med(x['acks_ms'][1] for x in res):.1f}",
-                f"{med(x['maxrss_kb'] for x in res) / 1024:.0f}",
+                f"{med(x['peak_rss_kb'] for x in res) / 1024:.0f}",
             )
         )
     headers = (
@@ -563,7 +563,7 @@ def print_cold_jobs(variants: dict[str, list[JobRun]], stream: ChildRun) -> None
                 f"{med(x['import_ms'] for x in res):.0f}",
                 f"{med(r.child.result['handler_ms'] - r.run_ms for r in runs):.0f}",
                 f"{med(run.run_ms for run in runs):.0f}",
-                f"{med(x['maxrss_kb'] for x in res) / 1024:.0f}",
+                f"{med(x['peak_rss_kb'] for x in res) / 1024:.0f}",
                 sum(run.child.errors for run in runs),
             )
         )
@@ -611,9 +611,9 @@ def print_flow(flow: ChildRun) -> None:
     rows = [
         ("DM ack", f"{f['rss_after_ack_kb'] / 1024:.0f}"),
         ("+ reply job", f"{f['rss_after_reply_kb'] / 1024:.0f}"),
-        ("+ /interests ack and job", f"{f['maxrss_kb'] / 1024:.0f}"),
+        ("+ /interests ack and job", f"{f['peak_rss_kb'] / 1024:.0f}"),
     ]
-    print(harness.table(("after", "ru_maxrss MB"), rows))
+    print(harness.table(("after", "peak RSS MB"), rows))
     print(f"ack statuses {f['statuses']}; ERROR log lines: {flow.errors}; {f['traffic']}")
 
 
@@ -626,7 +626,7 @@ def print_summary(
 ) -> None:
     heavy = sorted({m for runs in variants.values() for r in runs for m in r.result["heavy"]})
     p50, p95, p99 = warm["percentiles"]
-    peak = flow.result["maxrss_kb"] / 1024
+    peak = flow.result["peak_rss_kb"] / 1024
     rows = [
         ("warm ack p99", f"{p99:.1f} ms", "< 50 ms", floors.check(p99 < 50, "warm ack p99")),
         ("warm ack median / p95", f"{p50:.1f} / {p95:.1f} ms", "", ""),

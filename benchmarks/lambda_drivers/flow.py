@@ -12,9 +12,9 @@ def main() -> None:
     context = child.Context(cfg["function_arn"])
     dm, interests = cfg["events"]
     statuses = [handler(dm, context)["statusCode"]]
-    rss_after_ack = child.usage()["maxrss_kb"]
+    rss_after_ack = child.usage()["peak_rss_kb"]
     handler(child.captured_jobs(cfg)[-1], context)
-    rss_after_reply = child.usage()["maxrss_kb"]
+    rss_after_reply = child.usage()["peak_rss_kb"]
     statuses.append(handler(interests, context)["statusCode"])
     handler(child.captured_jobs(cfg)[-1], context)
     child.finish(
