@@ -48,10 +48,9 @@ import uuid
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from benchmarks import harness
 from bot.slack import memory_views
@@ -123,10 +122,11 @@ class Bench:
 def bench_environment(dims: int) -> Iterator[Bench]:
     # Migrated once, as the deploy-time migration trigger would.
     database = harness.embedded_database(dims)
-    with ExitStack() as stack:
-        slack = stack.enter_context(FakeSlack(team_id=TEAM, bot_user_id="UBOT", bot_id="BBOT"))
-        openai = stack.enter_context(FakeOpenAI())
-        lambda_api = stack.enter_context(InvokeCapture())
+    with (
+        FakeSlack(team_id=TEAM, bot_user_id="UBOT", bot_id="BBOT") as slack,
+        FakeOpenAI() as openai,
+        InvokeCapture() as lambda_api,
+    ):
         env = {
             **os.environ,
             "SLACK_BOT_TOKEN": "xoxb-bench",
@@ -241,9 +241,7 @@ def run_child(
         "heavy": HEAVY,
         "task_root": target.task_root,
         "captured_url": bench.lambda_api.endpoint + CAPTURED_PATH,
-        # Where AsyncInvoker sends the ack's invoke (Lambda's Invoke API path for the ARN).
-        "dry_run_url": f"{bench.lambda_api.endpoint}/2015-03-31/functions/"
-        f"{quote(FUNCTION_ARN, safe='')}/invocations",
+        "dry_run_url": bench.lambda_api.invocations_url(FUNCTION_ARN),
     }
     cfg_path.write_text(json.dumps(cfg))
     invokes_before = len(bench.lambda_api.invokes)

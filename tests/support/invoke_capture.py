@@ -14,11 +14,12 @@ import re
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from tests.fakes._http import LoopbackServer, Reply, Request, json_reply
 
 _INVOKE = re.compile(r"/2015-03-31/functions/(?P<function>[^/]+)/invocations")
+_INVOKE_PATH = "/2015-03-31/functions/{function}/invocations"  # Lambda's Invoke API
 CAPTURED_PATH = "/captured"
 
 
@@ -39,6 +40,9 @@ class InvokeCapture(LoopbackServer):
     def endpoint(self) -> str:
         """The value for AWS_ENDPOINT_URL_LAMBDA."""
         return self.root
+
+    def invocations_url(self, function: str) -> str:
+        return self.root + _INVOKE_PATH.format(function=quote(function, safe=""))
 
     @property
     def invokes(self) -> list[Invoke]:

@@ -76,7 +76,7 @@ def test_the_capture_server_receives_the_bots_signed_async_invoke():
 def test_a_dry_run_is_answered_and_not_captured():
     with InvokeCapture() as capture:
         request = urllib.request.Request(
-            f"{capture.endpoint}/2015-03-31/functions/memory-bot/invocations",
+            capture.invocations_url("memory-bot"),
             data=b"{}",
             headers={"X-Amz-Invocation-Type": "DryRun"},
         )
