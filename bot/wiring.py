@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
     from bot.conversation.core import Conversation
+    from bot.conversation.digest import DigestWriter
     from bot.db.answer_log import AnswerRecord
     from bot.jobs.ledger import DatabaseReady
     from bot.jobs.worker import Worker
@@ -92,20 +93,28 @@ def build_worker(
     chat_model: BaseChatModel | None = None,
     database_ready: DatabaseReady = lambda **_: True,
 ) -> Worker:
+    from bot.conversation.llm import openai_client
     from bot.conversation.turn import ChannelKinds, Turn
+    from bot.jobs.digest_schedule import DigestFanOut, DigestSchedule
     from bot.jobs.ledger import EventClaims, Ledger
     from bot.jobs.worker import Worker
     from bot.memory.adoption import ScopeProvider
     from bot.memory.installation import InstallationResolver
     from bot.memory.maintenance import Maintenance
     from bot.memory.preferences import PreferenceStore
+    from bot.slack.digest_delivery import DigestDelivery
+    from bot.slack.digest_settings import DigestSettings
     from bot.slack.feedback import AnswerFeedback
     from bot.slack.home_publisher import HomePublisher
     from bot.slack.memory_commands import MemoryCommands
+    from bot.slack.profiles import Profiles
 
     webhook = slack_webhooks(settings)
+    model_client = _once(lambda: openai or openai_client(settings))
     conversation = _once(
-        lambda: build_conversation(settings, pool=pool, openai=openai, chat_model=chat_model)
+        lambda: build_conversation(
+            settings, pool=pool, openai=model_client(), chat_model=chat_model
+        )
     )
     prefs = PreferenceStore(pool)
     scopes = ScopeProvider(
@@ -125,6 +134,9 @@ def build_worker(
         ttl_days=settings.memory_ttl_days,
     )
     claims = EventClaims(Ledger(pool), database_ready)
+    profiles = Profiles(slack)
+    digest_schedule = DigestSchedule(pool)
+    digests_available = _digests_available(settings)
     turn = Turn(
         slack=slack,
         conversation=conversation,
@@ -152,10 +164,50 @@ def build_worker(
         maintenance=Maintenance(
             pool=pool, memories=memories, forget_installation_cache=scopes.forget
         ),
+        digests=DigestDelivery(
+            slack=slack,
+            schedule=digest_schedule,
+            memories=memories,
+            writer=_once(lambda: _digest_writer(settings, model_client())),
+            profiles=profiles,
+            installation=scopes.get,
+        ),
+        digest_settings=DigestSettings(
+            slack=slack,
+            prefs=prefs,
+            schedule=digest_schedule,
+            memories=memories,
+            profiles=profiles,
+            installation=scopes.get,
+            webhook=webhook,
+            home=home,
+            available=digests_available,
+        ),
+        digest_fan_out=DigestFanOut(
+            digest_schedule,
+            scopes.get,
+            per_minute=settings.digest_per_minute,
+            concurrency=settings.digest_concurrency,
+            enabled=digests_available,
+        ),
         claims=claims,
         database_ready=database_ready,
         webhook=webhook,
     )
+
+
+def _digests_available(settings: Settings) -> bool:
+    """A digest is news found with web search: none without the tool."""
+    from bot.conversation.llm import web_search_tool
+
+    return settings.web_search and web_search_tool(settings.chat_model) is not None
+
+
+def _digest_writer(settings: Settings, openai: OpenAI) -> DigestWriter:
+    from bot.conversation.digest import DigestWriter
+    from bot.conversation.llm import Responder
+
+    return DigestWriter(Responder(openai, settings.chat_model, web_search=settings.web_search))
 
 
 def _answer_recorder(settings: Settings, pool: ConnectionPool) -> Callable[[AnswerRecord], None]:

@@ -24,6 +24,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands.add_parser("serve", help="run the Slack bot over Socket Mode")
     commands.add_parser("sweep", help="delete memories not mentioned for MEMORY_TTL_DAYS")
+    digest = commands.add_parser(
+        "digest", help="send the tech digests that are due (what the hourly run does)"
+    )
+    digest.add_argument("--user", help="only this person, by Slack user ID (e.g. U012AB3CD)")
+    digest.add_argument(
+        "--now", action="store_true", help="send to everyone opted in (or --user) even if not due"
+    )
     forget_user = commands.add_parser(
         "forget-user", help="erase everything the bot keeps about a person (e.g. who left)"
     )
@@ -61,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "serve": _serve,
             "chat": _chat,
             "sweep": _sweep,
+            "digest": _digest,
             "forget-user": _forget_user,
             "stats": _stats,
             "replay-failed": _replay_failed,
@@ -126,6 +134,48 @@ def _sweep(settings: Settings, args: argparse.Namespace) -> int:
         pool.close()
     print(f"Deleted {swept} expired memories.")
     return 0
+
+
+# Digests `bot digest` writes at once: the workers of its pool, nothing else runs beside them.
+DIGEST_WORKERS = 4
+
+
+def _digest(settings: Settings, args: argparse.Namespace) -> int:
+    settings.require("SLACK_BOT_TOKEN", "OPENAI_API_KEY")
+    from bot.jobs.digest_schedule import DigestSchedule
+    from bot.jobs.dispatch import ThreadDispatcher
+    from bot.wiring import build_worker, slack_client
+
+    user = (args.user or "").strip() or None
+    pool = _open_database(settings)
+    try:
+        worker = build_worker(settings, slack=slack_client(settings), pool=pool)
+        dispatcher = ThreadDispatcher(worker.run, max_workers=DIGEST_WORKERS)
+        try:
+            run = worker.digest(
+                dispatcher.submit, user_id=user, ignore_due=args.now, concurrency=DIGEST_WORKERS
+            )
+            dispatcher.drain(timeout=24 * 60 * 60)
+        finally:
+            dispatcher.shutdown()
+        outcomes = DigestSchedule(pool).outcomes([job["claim"] for job in run.submitted])
+    finally:
+        pool.close()
+    if not run.due:
+        who = user or "anyone"
+        print(f"No digest due for {who} (due: opted in, none sent yet this period; --now: anyway).")
+        return 0
+    counts = ", ".join(f"{outcomes.get(status, 0)} {label}" for status, label in _DIGEST_OUTCOMES)
+    print(f"Digests: {counts} (of {run.due} due).")
+    return 0
+
+
+_DIGEST_OUTCOMES = (
+    ("sent", "sent"),
+    ("note", "notes instead (learning off or nothing remembered)"),
+    ("skipped", "skipped"),
+    ("failed", "failed (see the log)"),
+)
 
 
 def _replay_failed(settings: Settings, args: argparse.Namespace) -> int:
@@ -201,40 +251,55 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     _check_openai(settings)
     pool = _open_database(settings)
     worker = build_worker(settings, slack=slack, pool=pool)
-    dispatcher = ThreadDispatcher(worker.run)
+    dispatcher = ThreadDispatcher(worker.run, max_workers=SERVE_WORKERS)
     app = build_app(settings, client=slack, submit=dispatcher.submit, socket_mode=True)
     socket_mode = SocketModeHandler(app, settings.slack_app_token)
-    stop_sweeping = _sweep_daily(worker.sweep)
+    stop_sweeping = _every(SWEEP_INTERVAL_S, worker.sweep, "memory sweep")
+    stop_digests = _every(
+        DIGEST_INTERVAL_S,
+        # One worker stays free for answers while digests are written.
+        lambda: worker.digest(dispatcher.submit, concurrency=SERVE_WORKERS - 1),
+        "digest run",
+        at_start=True,
+    )
     try:
         _slack_check(socket_mode.connect, "SLACK_APP_TOKEN", settings)
         print("Connected to Slack over Socket Mode. DM the bot or @mention it. Ctrl-C stops.")
         threading.Event().wait()  # Socket Mode's own threads serve; this one waits for Ctrl-C
     finally:
         stop_sweeping.set()
+        stop_digests.set()
         socket_mode.close()
         dispatcher.shutdown()
         pool.close()
     return 0
 
 
+SERVE_WORKERS = 4
 SWEEP_INTERVAL_S = 24 * 60 * 60
+DIGEST_INTERVAL_S = 60 * 60
 
 
-def _sweep_daily(sweep) -> threading.Event:
-    """Expire old memories once a day while serving (AWS runs the same sweep on a schedule)."""
-    import logging
-
+def _every(interval_s: float, task, name: str, *, at_start: bool = False) -> threading.Event:
+    """Run `task` every `interval_s` while serving (AWS runs the same on EventBridge
+    schedules: the daily sweep, the hourly digest run); set the event to stop."""
     stop = threading.Event()
 
     def loop() -> None:
-        while not stop.wait(SWEEP_INTERVAL_S):
-            try:
-                sweep()
-            except Exception:  # noqa: BLE001 - tomorrow's sweep catches up
-                logging.getLogger(__name__).exception("memory sweep failed")
+        if at_start:
+            _run_quietly(task, name)
+        while not stop.wait(interval_s):
+            _run_quietly(task, name)
 
-    threading.Thread(target=loop, name="sweep", daemon=True).start()
+    threading.Thread(target=loop, name=name, daemon=True).start()
     return stop
+
+
+def _run_quietly(task, name: str) -> None:
+    try:
+        task()
+    except Exception:  # noqa: BLE001 - the next run catches up
+        logging.getLogger(__name__).exception("%s failed", name)
 
 
 def _check_token_shape(name: str, value: str | None, prefix: str) -> None:

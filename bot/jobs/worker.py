@@ -5,7 +5,9 @@ ends with something the person can see, even when the database or the model fail
 is raised to the caller (a raise in a Lambda async invocation would be retried and repeat work).
 Handlers: the conversation turn (bot/conversation/turn.py), memory commands
 (bot/slack/memory_commands.py), the Home tab (bot/slack/home_publisher.py), answer feedback
-(bot/slack/feedback.py) and maintenance (bot/memory/maintenance.py).
+(bot/slack/feedback.py), maintenance (bot/memory/maintenance.py) and the tech digest
+(bot/slack/digest_delivery.py, bot/slack/digest_settings.py; its fan-out is
+bot/jobs/digest_schedule.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
@@ -20,10 +23,13 @@ from slack_sdk.webhook import WebhookClient
 from bot.conversation.turn import Turn
 from bot.jobs import deadlines
 from bot.jobs.deadlines import Deadline
+from bot.jobs.digest_schedule import DigestFanOut, FanOut
 from bot.jobs.ledger import DatabaseReady, EventClaims
 from bot.jobs.types import Job, JobHandler
 from bot.logs import job_ids
 from bot.memory.maintenance import Maintenance
+from bot.slack.digest_delivery import DigestDelivery
+from bot.slack.digest_settings import DigestSettings
 from bot.slack.feedback import AnswerFeedback
 from bot.slack.home_publisher import HomePublisher
 from bot.slack.memory_commands import MemoryCommands
@@ -47,12 +53,16 @@ class Worker:
         home: HomePublisher,
         feedback: AnswerFeedback,
         maintenance: Maintenance,
+        digests: DigestDelivery,
+        digest_settings: DigestSettings,
+        digest_fan_out: DigestFanOut,
         claims: EventClaims,
         database_ready: DatabaseReady = lambda **_: True,
         webhook: Callable[[str], WebhookClient] = WebhookClient,
     ) -> None:
         self._slack = slack
         self._maintenance = maintenance
+        self._digest_fan_out = digest_fan_out
         self._claims = claims
         self._database_ready = database_ready
         self._webhook = webhook
@@ -78,6 +88,10 @@ class Worker:
             "feedback": feedback.record,
             # the installation
             "uninstalled": maintenance.uninstalled,
+            # the tech digest
+            "digest": digests.send,
+            "set_digest": digest_settings.choose,
+            "digest_less": digest_settings.less_of_this,
         }
         # A reply claims its event itself, after showing the person it is working and so that
         # it can still answer (without memories) when the database is down.
@@ -139,3 +153,10 @@ class Worker:
         if not self._database_ready():
             raise ConnectionError("database not reachable")
         return self._maintenance.sweep()
+
+    def digest(self, submit: Callable[[Job], None], **options: Any) -> FanOut:
+        """Hand each person whose digest is due to `submit`, one job each (the hourly task;
+        `options` as DigestFanOut.run takes them)."""
+        if not self._database_ready():
+            raise ConnectionError("database not reachable")
+        return self._digest_fan_out.run(submit, **options)

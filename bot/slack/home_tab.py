@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.i18n.catalogue import ENGLISH, Translator
 from bot.memory.preferences import Preferences
 from bot.memory.service import Page
+from bot.slack import digest_views
 from bot.slack.block_kit import button, context, section
 from bot.slack.memory_views import (
     ADD_MEMORY,
@@ -47,6 +49,7 @@ def view(
     cap: int,
     ttl_days: int,
     evicted: Sequence[tuple[str, datetime]] = (),
+    t: Translator = ENGLISH,
 ) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "What I remember about you"}},
@@ -74,6 +77,7 @@ def view(
             )
         ),
         {"type": "actions", "elements": [button("Add a memory", ADD_MEMORY, "add")]},
+        *digest_views.home_blocks(prefs.digest, t),
         {"type": "divider"},
     ]
     if page.total >= cap:

@@ -16,7 +16,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.jobs.types import JobHandler
-from bot.slack import answer_blocks, memory_views
+from bot.slack import answer_blocks, digest_views, memory_views
 from bot.slack.job_builders import (
     bot_user_id,
     event_job,
@@ -124,6 +124,12 @@ def on_interests(ack: Ack, body: dict, command: dict, context: BoltContext) -> N
     if arg == "help":
         ack(text=memory_views.INTERESTS_HELP)
         return
+    if digest_views.is_digest_command(arg):
+        # Answered by the worker, in the person's language, with their time zone.
+        ack()
+        frequency = digest_views.parse_command(arg)
+        _submit(context)({**memory_job("set_digest", body), "frequency": frequency})
+        return
     if arg not in ("", "export"):
         ack(text=f"I don't know `/interests {clip(arg, 60)}`.\n\n{memory_views.INTERESTS_HELP}")
         return
@@ -223,6 +229,24 @@ def on_private_toggle(ack: Ack, body: dict, action: dict, context: BoltContext) 
     _submit(context)({**job, "enabled": _switched_on(action)})
 
 
+# --- the tech digest ---------------------------------------------------------------------
+
+
+def on_digest_choice(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
+    """The Home tab's off / daily / weekly, or "Stop digests" under a digest."""
+    ack()
+    frequency = digest_views.chosen_frequency(action)
+    if frequency:
+        _submit(context)({**memory_job("set_digest", body), "frequency": frequency})
+
+
+def on_digest_less(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
+    ack()
+    key = str(action.get("value") or "")
+    if key:
+        _submit(context)({**memory_job("digest_less", body), "key": key})
+
+
 # --- the installation --------------------------------------------------------------------
 
 
@@ -278,6 +302,9 @@ LISTENERS: tuple[tuple[str, Any, Callable[..., None]], ...] = (
     ("action", memory_views.LEARNING_TOGGLE, on_learning_toggle),
     ("action", memory_views.PRIVATE_IN_CHANNELS_TOGGLE, on_private_toggle),
     ("action", answer_blocks.FEEDBACK_ACTIONS, on_feedback),
+    ("action", digest_views.DIGEST_CHOICE, on_digest_choice),
+    ("action", digest_views.DIGEST_STOP, on_digest_choice),
+    ("action", digest_views.DIGEST_LESS, on_digest_less),
     ("view", memory_views.MEMORY_EDITOR, on_editor_submit),
     ("shortcut", memory_views.FORGET_FROM_MESSAGE, on_forget_from_message),
     ("event", _ANYTHING, ack_only),

@@ -22,7 +22,13 @@ MEMORY_DOWN = (
 )
 
 
-_TOLD_BY_DM = {"save_memory", "open_editor", "set_learning", "set_private_in_channels"}
+_TOLD_BY_DM = {
+    "save_memory",
+    "open_editor",
+    "set_learning",
+    "set_private_in_channels",
+    "set_digest",
+}
 
 
 def apologise(
