@@ -15,9 +15,10 @@ from bot.jobs.signing import JOB_HMAC_KEY
 from bot.memory.preferences import PreferenceStore
 from bot.slack import digest_views
 from tests.fakes.openai_fake import default_reply
-from tests.story.test_lambda import deployment  # noqa: F401 - the Lambda deployment fixture
+from tests.story import test_lambda
 from tests.support import slack_requests as sr
 
+deployment = test_lambda.deployment  # the deployed function, for the Lambda story below
 RUST_NEWS = ("https://blog.rust-lang.org/2026/11/27/Rust-1.95.0/", "Announcing Rust 1.95.0")
 
 
@@ -27,7 +28,7 @@ def digest_writer(body: dict) -> str:
     if "tech digest" not in instructions:
         return default_reply(body)
     topics = re.findall(r"^- (\S+)", instructions, re.MULTILINE)
-    return "\n\n".join(f"**{topic}**: something new shipped in {topic} this week." for topic in topics)
+    return "\n\n".join(f"**{topic}**: something new shipped in {topic} lately." for topic in topics)
 
 
 def _ready(bot) -> None:
@@ -131,7 +132,8 @@ def test_opting_in_then_the_hourly_run_sends_one_dm_naming_an_interest_with_a_ci
     less = [b["accessory"] for b in message["blocks"] if b.get("accessory")]
     assert [b["action_id"] for b in less] == [digest_views.DIGEST_LESS]
     assert digest_views.DIGEST_STOP in shown and "feedback_buttons" in shown
-    assert bot.slack.calls_to("chat.postMessage")[-1].params["unfurl_links"] in (False, "false", "0")
+    posted = bot.slack.calls_to("chat.postMessage")[-1].params
+    assert (posted["unfurl_links"], posted["unfurl_media"]) in ((False, False), ("0", "0"))
 
     # A second run right after sends nothing.
     assert _run(bot).submitted == []
