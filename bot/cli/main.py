@@ -24,9 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands.add_parser("serve", help="run the Slack bot over Socket Mode")
     commands.add_parser("sweep", help="delete memories not mentioned for MEMORY_TTL_DAYS")
-    digest = commands.add_parser(
-        "digest", help="send the tech digests that are due (what the hourly run does)"
-    )
+    digest = commands.add_parser("digest", help="send the personal tech digests that are due now")
     digest.add_argument("--user", help="only this person, by Slack user ID (e.g. U012AB3CD)")
     digest.add_argument(
         "--now", action="store_true", help="send to everyone opted in (or --user) even if not due"
@@ -51,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay.add_argument("--max", type=int, default=100, help="at most this many (default 100)")
     replay.add_argument("--dry-run", action="store_true", help="only count what would be re-run")
     stats = commands.add_parser(
-        "stats", help="answers, time to first token, tokens and feedback of the last days"
+        "stats", help="answers (time to first token, tokens, feedback) and digests of the last days"
     )
     stats.add_argument("--days", type=int, default=7, help="how many days back (default 7)")
     chat = commands.add_parser("chat", help="talk to the bot in this terminal, no Slack needed")
@@ -163,7 +161,10 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
         pool.close()
     if not run.due:
         who = user or "anyone"
-        print(f"No digest due for {who} (due: opted in, none sent yet this period; --now: anyway).")
+        if args.now:
+            print(f"No digest for {who}: nobody opted in (/interests digest daily).")
+        else:
+            print(f"No digest due for {who}: none opted in, or this period's was sent (--now).")
         return 0
     counts = ", ".join(f"{outcomes.get(status, 0)} {label}" for status, label in _DIGEST_OUTCOMES)
     print(f"Digests: {counts} (of {run.due} due).")

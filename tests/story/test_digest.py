@@ -366,3 +366,83 @@ def test_on_lambda_the_scheduled_task_fans_out_signed_jobs_that_send_one_digest(
     forged = {**payloads[0], "memory_bot_job": {**payloads[0]["memory_bot_job"], "user_id": "U2"}}
     assert lambda_handler.handler(forged, deployment.context)["ok"] is False
     assert fake_slack.messages("D2") == []
+
+
+# --- under `bot serve` (Socket Mode) -----------------------------------------------------------
+
+
+def test_bot_serve_sends_due_digests_in_process_and_takes_the_command_over_the_socket(
+    bot, fake_slack, fake_openai, database_url, tmp_path
+):
+    from urllib.parse import parse_qsl
+
+    from tests.fakes.socket_mode_fake import FakeSocketMode
+    from tests.story.test_socket_mode import _start_bot, _stop
+
+    _learn(bot, "U1", "I'm learning Rust")
+    _opt_in(bot, "U1")
+    _ready(bot)
+    before = len(fake_slack.messages("D1"))
+    with FakeSocketMode() as socket_mode:
+        fake_slack.socket_mode_url = socket_mode.url
+        process = _start_bot(fake_slack, fake_openai, database_url, tmp_path)
+        try:
+            # The first hourly run starts with the bot.
+            fake_slack.wait_for("chat.postMessage", count=len(_posts(fake_slack)) + 1, timeout=60)
+            body = sr.command_body(
+                "/interests",
+                "digest weekly",
+                user="U5",
+                team_id="T1",
+                response_url=fake_slack.response_url("sm-digest"),
+            )
+            socket_mode.ack(socket_mode.send("slash_commands", dict(parse_qsl(body))), timeout=60)
+            (answer,) = fake_slack.wait_for("response_url:sm-digest", timeout=30)
+        finally:
+            _stop(process)
+    (message,) = fake_slack.messages("D1")[before:]
+    assert _is_digest(message) and RUST_NEWS[0] in json.dumps(message["blocks"])
+    assert "Every Monday after 09:00 your time" in answer.params["text"]
+    assert PreferenceStore(bot.pool).get("T1", "U5").digest == "weekly"
+
+
+def _posts(fake_slack) -> list:
+    return fake_slack.calls_to("chat.postMessage")
+
+
+# --- by hand -----------------------------------------------------------------------------------
+
+
+def test_bot_digest_sends_what_is_due_and_now_sends_anyway(
+    bot, settings, monkeypatch, capsys, cli_logging
+):
+    from bot.cli.main import main
+
+    _learn(bot, "U1", "I'm learning Rust")
+    _learn(bot, "U2", "I'm learning Go")
+    _opt_in(bot, "U1")
+    _opt_in(bot, "U2")
+    _ready(bot)
+    for name, value in {
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_API_URL": bot.slack.base_url,
+        "OPENAI_API_KEY": "sk-test-key",
+        "OPENAI_BASE_URL": bot.openai.base_url,
+        "DATABASE_URL": settings.database_url,
+        "EMBEDDING_DIMS": str(settings.embedding_dims),
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["digest", "--user", "U1"]) == 0
+    assert "Digests: 1 sent" in capsys.readouterr().out
+    assert (len(_digests(bot, "U1")), len(_digests(bot, "U2"))) == (1, 0)
+    assert main(["digest", "--user", "U1"]) == 0
+    assert "No digest due for U1" in capsys.readouterr().out
+    assert main(["digest", "--user", "U1", "--now"]) == 0
+    assert "Digests: 1 sent" in capsys.readouterr().out
+    assert len(_digests(bot, "U1")) == 2
+    assert main(["digest"]) == 0  # U2's is still due; U1's was sent
+    assert "Digests: 1 sent" in capsys.readouterr().out
+    assert (len(_digests(bot, "U1")), len(_digests(bot, "U2"))) == (2, 1)
+    assert main(["digest", "--user", "U3", "--now"]) == 0  # never opted in: nothing, even now
+    assert "No digest for U3: nobody opted in" in capsys.readouterr().out
