@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from bot.conversation.answer_stream import Citation, ModelError, Usage
@@ -55,7 +55,6 @@ class Digest:
     cut_off: bool
     usage: Usage | None = None
     web_searches: int = 0
-    citations: tuple[Citation, ...] = field(default=())
 
 
 def top_interests(memories: Sequence[Memory], limit: int = DIGEST_TOPICS) -> list[Memory]:
@@ -113,7 +112,6 @@ class DigestWriter:
             cut_off=not stream.completed,
             usage=stream.usage,
             web_searches=stream.web_searches,
-            citations=tuple(stream.citations),
         )
 
 

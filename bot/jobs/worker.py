@@ -154,7 +154,7 @@ class Worker:
             raise ConnectionError("database not reachable")
         return self._maintenance.sweep()
 
-    def digest(self, submit: Callable[[Job], None], **options: Any) -> FanOut:
+    def digest(self, submit: JobHandler, **options: Any) -> FanOut:
         """Hand each person whose digest is due to `submit`, one job each (the hourly task;
         `options` as DigestFanOut.run takes them)."""
         if not self._database_ready():

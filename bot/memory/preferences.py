@@ -63,7 +63,14 @@ class PreferenceStore:
         return prefs
 
     def set_digest(
-        self, scope_id: str, user_id: str, frequency: str, *, tz: str, locale: str, channel: str
+        self,
+        scope_id: str,
+        user_id: str,
+        frequency: str,
+        *,
+        tz: str,
+        locale: str,
+        channel: str | None,
     ) -> Preferences:
         """Switch the digest to `frequency`, with the time zone, language and DM it is written
         for. `digest_since` marks when it was switched on (it stays through daily <-> weekly)."""

@@ -14,6 +14,7 @@ from bot.slack.block_kit import Block, button, context, plain_text, section
 from bot.slack.mrkdwn import escape, to_mrkdwn
 
 if TYPE_CHECKING:
+    from bot.conversation.answer_stream import Citation
     from bot.conversation.digest import Digest
     from bot.i18n.catalogue import Translator
     from bot.memory.schema import Memory
@@ -49,7 +50,7 @@ def chosen_frequency(action: dict[str, Any]) -> str | None:
     return value if value in FREQUENCIES else None
 
 
-def topic_list(topics: Sequence[str], t: Translator) -> str:
+def _topic_list(topics: Sequence[str], t: Translator) -> str:
     return t("digest.list_separator").join(escape(topic) for topic in topics)
 
 
@@ -71,7 +72,7 @@ def message_with_fallback_feedback(
 
 
 def _digest_body(digest: Digest, frequency: str, t: Translator) -> tuple[str, list[Block]]:
-    topics = topic_list([m.topic for m in digest.interests], t)
+    topics = _topic_list([m.topic for m in digest.interests], t)
     blocks: list[Block] = [
         {"type": "header", "text": plain_text(t(f"digest.header.{frequency}"))},
         context(t("digest.about", topics=topics)),
@@ -98,7 +99,7 @@ def _less_button(interest: Memory, t: Translator) -> Block:
     return button(t("digest.less"), DIGEST_LESS, interest.key)
 
 
-def _links(citations: Sequence[Any]) -> str:
+def _links(citations: Sequence[Citation]) -> str:
     seen: dict[str, str] = {}
     for citation in citations:
         seen.setdefault(citation.url, citation.title)
@@ -129,7 +130,7 @@ def chosen(
     """What they will get and when, in their language."""
     if frequency == "off":
         return t("digest.off")
-    about = topic_list(topics, t) if topics else t("digest.topics_unknown")
+    about = _topic_list(topics, t) if topics else t("digest.topics_unknown")
     parts = [t(f"digest.on.{frequency}", tz=escape(tz), topics=about)]
     parts.append(t("digest.first_soon") if first_soon else t(f"digest.next.{frequency}"))
     if not learning_enabled:
