@@ -446,3 +446,27 @@ def test_bot_digest_sends_what_is_due_and_now_sends_anyway(
     assert (len(_digests(bot, "U1")), len(_digests(bot, "U2"))) == (2, 1)
     assert main(["digest", "--user", "U3", "--now"]) == 0  # never opted in: nothing, even now
     assert "No digest for U3: nobody opted in" in capsys.readouterr().out
+
+
+def test_on_lambda_a_run_out_of_time_continues_in_a_new_invocation(deployment, fake_slack):
+    import bot.lambda_handler as lambda_handler
+
+    deployment.dm("U1", "I'm learning Rust")
+    deployment.run_async_invokes()
+    body = sr.command_body(
+        "/interests",
+        "digest daily",
+        user="U1",
+        team_id="T1",
+        response_url=fake_slack.response_url(),
+    )
+    deployment.request(body, form=True)
+    deployment.run_async_invokes()
+
+    short = test_lambda._ShortLived()  # less time left than a run hands out in
+    assert lambda_handler.handler({"memory_bot_task": "digest"}, short)["ok"] is True
+    # Nobody was handed over in this one; the next invocation carries on.
+    assert deployment.invokes.take_payloads() == [{"memory_bot_task": "digest"}]
+    assert lambda_handler.handler({"memory_bot_task": "digest"}, deployment.context)["ok"]
+    (job,) = deployment.invokes.take_payloads()
+    assert job["memory_bot_job"]["user_id"] == "U1"
