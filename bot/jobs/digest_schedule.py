@@ -60,9 +60,8 @@ def _period(at: str) -> str:
 
 
 _LOOKAHEAD_SQL = (
-    "CASE p.digest WHEN 'daily' THEN interval '{daily}' ELSE interval '{weekly}' END".format(
-        **LOOKAHEAD
-    )
+    f"CASE p.digest WHEN 'daily' THEN interval '{LOOKAHEAD['daily']}' "
+    f"ELSE interval '{LOOKAHEAD['weekly']}' END"
 )
 _NOW = "%(now)s::timestamptz"
 _DUE = f"""
