@@ -1,8 +1,9 @@
 """AWS Lambda entry point: Slack's HTTP requests through Mangum, jobs from async self-invokes.
 
 One container serves both: the Function URL request acks and hands its job to a new async
-invocation of this same function, which runs the job (possibly in another container). A daily
-scheduled rule invokes it with a maintenance task. Heavy parts (openai, LangChain, LangMem, the
+invocation of this same function, which runs the job (possibly in another container). Scheduled
+rules invoke it with a task: the daily sweep, and the hourly digest run, which hands one job per
+person over the same way. Heavy parts (openai, LangChain, LangMem, the
 database pool) load only on the job path.
 
 Nothing raises out of `handler`: a raised HTTP request shows a traceback to no one but the logs,
@@ -96,10 +97,18 @@ class _Runtime:
             )
         return self._worker
 
-    def run_task(self, name: object) -> bool:
+    def run_task(self, name: object, context: Any) -> bool:
         """Run a scheduled task; False (logged) for a name this bot doesn't know."""
         if name == "sweep":
             self.worker().sweep()
+            return True
+        if name == "digest":
+            self.dispatcher.function_arn = context.invoked_function_arn
+            run = self.worker().digest(
+                self.dispatcher.submit, until=Deadline.from_lambda_context(context)
+            )
+            if run.more:
+                self.dispatcher.submit_task("digest")  # the rest in a fresh invocation
             return True
         log.warning("unknown task dropped", extra={"task": loggable(name)})
         return False
@@ -142,7 +151,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     if route == "job":
         return _run_job(runtime, event, context, started)
     if route == "task":
-        return _run_task(runtime, event[TASK_EVENT_KEY], started)
+        return _run_task(runtime, event[TASK_EVENT_KEY], context, started)
     return _serve_http(runtime, request, event, context, started)
 
 
@@ -222,9 +231,9 @@ def _job_problem(runtime: _Runtime, job: object, signature: object) -> str | Non
     return None
 
 
-def _run_task(runtime: _Runtime, name: object, started: float) -> dict[str, Any]:
+def _run_task(runtime: _Runtime, name: object, context: Any, started: float) -> dict[str, Any]:
     try:
-        ran = runtime.run_task(name)
+        ran = runtime.run_task(name, context)
     except Exception:  # noqa: BLE001 - the next scheduled run tries again
         log.exception("task failed", extra={"task": loggable(name)})
         return {"ok": False}

@@ -79,6 +79,11 @@ class Settings:
     # CloudWatch embedded-metric lines per answer; on by default on Lambda only.
     emit_metrics: bool = False
     web_search: bool = True  # WEB_SEARCH=on|off: answers may search the web (bot.conversation.llm)
+    # The hourly digest run hands out at most this many a minute (Slack's chat.postMessage
+    # workspace limit and the OpenAI account's request and token limits)...
+    digest_per_minute: int = 200
+    # ...and keeps at most this many in flight, so replies still find a free worker.
+    digest_concurrency: int = 20
     log_level: str = "INFO"
 
     @property
@@ -113,6 +118,8 @@ class Settings:
             ).lower()
             in ("on", "true", "1"),
             web_search=(_str(env, "WEB_SEARCH", "on") or "on").lower() not in ("off", "false", "0"),
+            digest_per_minute=_int(env, "DIGEST_PER_MINUTE", cls.digest_per_minute),
+            digest_concurrency=_int(env, "DIGEST_CONCURRENCY", cls.digest_concurrency),
             log_level=(_str(env, "LOG_LEVEL", "INFO") or "INFO").upper(),
         )
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
     from bot.conversation.core import Conversation
+    from bot.conversation.digest import DigestWriter
     from bot.db.answer_log import AnswerRecord
     from bot.jobs.ledger import DatabaseReady
     from bot.jobs.worker import Worker
@@ -93,14 +94,18 @@ def build_worker(
     database_ready: DatabaseReady = lambda **_: True,
 ) -> Worker:
     from bot.conversation.edits import MessageEdits
+    from bot.conversation.llm import openai_client
     from bot.conversation.suggestions import Suggestions
     from bot.conversation.turn import ChannelKinds, Turn
+    from bot.jobs.digest_schedule import DigestFanOut, DigestSchedule
     from bot.jobs.ledger import EventClaims, Ledger
     from bot.jobs.worker import Worker
     from bot.memory.adoption import ScopeProvider
     from bot.memory.installation import InstallationResolver
     from bot.memory.maintenance import Maintenance
     from bot.memory.preferences import PreferenceStore
+    from bot.slack.digest_delivery import DigestDelivery
+    from bot.slack.digest_settings import DigestSettings
     from bot.slack.feedback import AnswerFeedback
     from bot.slack.home_publisher import HomePublisher
     from bot.slack.memory_commands import MemoryCommands
@@ -109,8 +114,11 @@ def build_worker(
     webhook = slack_webhooks(settings)
     # Each person's language and time zone, asked of Slack once per person per hour.
     profiles = Profiles(slack)
+    model_client = _once(lambda: openai or openai_client(settings))
     conversation = _once(
-        lambda: build_conversation(settings, pool=pool, openai=openai, chat_model=chat_model)
+        lambda: build_conversation(
+            settings, pool=pool, openai=model_client(), chat_model=chat_model
+        )
     )
     prefs = PreferenceStore(pool)
     scopes = ScopeProvider(
@@ -132,6 +140,8 @@ def build_worker(
     )
     claims = EventClaims(Ledger(pool), database_ready)
     channel_kinds = ChannelKinds(slack)
+    digest_schedule = DigestSchedule(pool)
+    digests_available = _digests_available(settings)
     turn = Turn(
         slack=slack,
         conversation=conversation,
@@ -173,11 +183,51 @@ def build_worker(
         maintenance=Maintenance(
             pool=pool, memories=memories, forget_installation_cache=scopes.forget
         ),
+        digests=DigestDelivery(
+            slack=slack,
+            schedule=digest_schedule,
+            memories=memories,
+            writer=_once(lambda: _digest_writer(settings, model_client())),
+            profiles=profiles,
+            installation=scopes.get,
+        ),
+        digest_settings=DigestSettings(
+            slack=slack,
+            prefs=prefs,
+            schedule=digest_schedule,
+            memories=memories,
+            profiles=profiles,
+            installation=scopes.get,
+            webhook=webhook,
+            home=home,
+            available=digests_available,
+        ),
+        digest_fan_out=DigestFanOut(
+            digest_schedule,
+            scopes.get,
+            per_minute=settings.digest_per_minute,
+            concurrency=settings.digest_concurrency,
+            enabled=digests_available,
+        ),
         claims=claims,
         profiles=profiles,
         database_ready=database_ready,
         webhook=webhook,
     )
+
+
+def _digests_available(settings: Settings) -> bool:
+    """A digest is news found with web search: none without the tool."""
+    from bot.conversation.llm import web_search_tool
+
+    return settings.web_search and web_search_tool(settings.chat_model) is not None
+
+
+def _digest_writer(settings: Settings, openai: OpenAI) -> DigestWriter:
+    from bot.conversation.digest import DigestWriter
+    from bot.conversation.llm import Responder
+
+    return DigestWriter(Responder(openai, settings.chat_model, web_search=settings.web_search))
 
 
 def _answer_recorder(settings: Settings, pool: ConnectionPool) -> Callable[[AnswerRecord], None]:

@@ -1,7 +1,7 @@
 """The whole deployment: VPC, Aurora Serverless v2, the bot Lambda and its public URL.
 
 Plus what keeps it running unattended: a failure queue for async jobs, alarms, a daily sweep,
-and the database's guards (deletion protection, backups, TLS only).
+the hourly tech digest run, and the database's guards (deletion protection, backups, TLS only).
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ DEFAULT_BACKUP_RETENTION_DAYS = 7
 
 # What the daily schedule sends the bot function; bot.lambda_handler runs the sweep for it.
 SWEEP_EVENT = {"memory_bot_task": "sweep"}
+# What the hourly schedule sends it: the digest run hands one job per person who is due.
+DIGEST_EVENT = {"memory_bot_task": "digest"}
 # Lambda keeps a failed async event for at most 6 h of retries; the queue keeps it 14 days, the
 # SQS maximum, so a failure over a long weekend is still there to replay after the fix.
 FAILURE_RETENTION = Duration.days(14)
@@ -306,6 +308,24 @@ class MemoryBotStack(Stack):
                     event=events.RuleTargetInput.from_object(SWEEP_EVENT),
                     # EventBridge's own retries; a sweep that still fails goes to the failure
                     # queue like any async invocation of the function.
+                    retry_attempts=2,
+                )
+            ],
+        )
+
+        # Every hour the bot sends the tech digests that are due (09:00 in each person's time
+        # zone); the run hands each person's digest over as an async job, like Slack's requests.
+        events.Rule(
+            self,
+            "HourlyDigest",
+            description="Slack memory bot: hourly run of the personal tech digests",
+            schedule=events.Schedule.rate(Duration.hours(1)),
+            targets=[
+                events_targets.LambdaFunction(
+                    self.function,
+                    event=events.RuleTargetInput.from_object(DIGEST_EVENT),
+                    # A digest is claimed per person and period, so a retried run sends nothing
+                    # twice.
                     retry_attempts=2,
                 )
             ],

@@ -1,5 +1,6 @@
-"""An operator's commands: migrate, sweep, forget-user, stats, replay-failed. Each prints what it
-did in a sentence; none needs more than it uses (the sweep, say, needs only the database)."""
+"""An operator's commands: migrate, sweep, digest, forget-user, stats, replay-failed. Each
+prints what it did in a sentence; none needs more than it uses (the sweep, say, needs only the
+database)."""
 
 from __future__ import annotations
 
@@ -94,6 +95,60 @@ def slack_user_id(text: str) -> str:
             "e.g. U012AB3CD"
         )
     return text
+
+
+# Digests `bot digest` writes at once: the workers of its pool, nothing else runs beside them.
+DIGEST_WORKERS = 4
+_DIGEST_OUTCOMES = (
+    ("sent", "sent"),
+    ("note", "notes instead (learning off or nothing remembered)"),
+    ("skipped", "skipped"),
+    ("failed", "failed (see the log)"),
+)
+
+
+def digest(settings: Settings, args: argparse.Namespace) -> int:
+    """send the personal tech digests that are due now"""
+    from bot.cli.checks import require_tokens
+    from bot.jobs.digest_schedule import DigestSchedule
+    from bot.jobs.dispatch import ThreadDispatcher
+    from bot.wiring import build_worker, slack_client
+
+    require_tokens(settings, "SLACK_BOT_TOKEN", "OPENAI_API_KEY")
+    user = args.user
+    pool = open_database(settings)
+    try:
+        worker = build_worker(settings, slack=slack_client(settings), pool=pool)
+        dispatcher = ThreadDispatcher(worker.run, max_workers=DIGEST_WORKERS)
+        try:
+            run = worker.digest(
+                dispatcher.submit, user_id=user, ignore_due=args.now, concurrency=DIGEST_WORKERS
+            )
+            dispatcher.drain(timeout=24 * 60 * 60)
+        finally:
+            dispatcher.shutdown()
+        outcomes = DigestSchedule(pool).outcomes([job["claim"] for job in run.submitted])
+    finally:
+        pool.close()
+    if not run.due:
+        who = user or "anyone"
+        if args.now:
+            print(f"No digest for {who}: nobody opted in (/interests digest daily).")
+        else:
+            print(f"No digest due for {who}: none opted in, or this period's was sent (--now).")
+        return 0
+    counts = ", ".join(f"{outcomes.get(status, 0)} {label}" for status, label in _DIGEST_OUTCOMES)
+    print(f"Digests: {counts} (of {run.due} due).")
+    return 0
+
+
+def digest_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--user", type=slack_user_id, help="only this person, by Slack user ID (e.g. U012AB3CD)"
+    )
+    parser.add_argument(
+        "--now", action="store_true", help="send to everyone opted in (or --user) even if not due"
+    )
 
 
 def forget_user(settings: Settings, args: argparse.Namespace) -> int:

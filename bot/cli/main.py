@@ -36,6 +36,7 @@ COMMANDS = (
     Command("chat", chat.run, chat.arguments),
     Command("migrate", admin.migrate),
     Command("sweep", admin.sweep),
+    Command("digest", admin.digest, admin.digest_arguments),
     Command("forget-user", admin.forget_user, admin.forget_user_arguments),
     Command("stats", admin.stats, admin.stats_arguments),
     Command("replay-failed", admin.replay_failed, admin.replay_failed_arguments),

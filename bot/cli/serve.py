@@ -15,6 +15,8 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_S = 24 * 60 * 60
+DIGEST_INTERVAL_S = 60 * 60
+SERVE_WORKERS = 4
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -34,10 +36,17 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     pool = open_database(settings)
     slack = slack_client(settings)
     worker = build_worker(settings, slack=slack, pool=pool)
-    dispatcher = ThreadDispatcher(worker.run)
+    dispatcher = ThreadDispatcher(worker.run, max_workers=SERVE_WORKERS)
     app = build_app(settings, client=slack, submit=dispatcher.submit, socket_mode=True)
     socket_mode = SocketModeHandler(app, settings.slack_app_token)
-    stop_sweeping = sweep_daily(worker.sweep)
+    stop_sweeping = every(SWEEP_INTERVAL_S, worker.sweep, "memory sweep")
+    stop_digests = every(
+        DIGEST_INTERVAL_S,
+        # One worker stays free for answers while digests are written.
+        lambda: worker.digest(dispatcher.submit, concurrency=SERVE_WORKERS - 1),
+        "digest run",
+        at_start=True,
+    )
     try:
         slack_call(socket_mode.connect, "SLACK_APP_TOKEN", settings)
         # Up and running: from here on the logs tell what the bot does.
@@ -49,22 +58,32 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         threading.Event().wait()  # Socket Mode's own threads serve; this one waits for Ctrl-C
     finally:
         stop_sweeping.set()
+        stop_digests.set()
         socket_mode.close()
         dispatcher.shutdown()
         pool.close()
     return 0
 
 
-def sweep_daily(sweep: Callable[[], object]) -> threading.Event:
-    """Expire old memories once a day while serving (AWS runs the same sweep on a schedule)."""
+def every(
+    interval_s: float, task: Callable[[], object], name: str, *, at_start: bool = False
+) -> threading.Event:
+    """Run `task` every `interval_s` while serving (AWS runs the same on EventBridge schedules:
+    the daily sweep, the hourly digest run); set the event to stop."""
     stop = threading.Event()
 
     def loop() -> None:
-        while not stop.wait(SWEEP_INTERVAL_S):
-            try:
-                sweep()
-            except Exception:  # noqa: BLE001 - tomorrow's sweep catches up
-                log.exception("memory sweep failed")
+        if at_start:
+            _run_quietly(task, name)
+        while not stop.wait(interval_s):
+            _run_quietly(task, name)
 
-    threading.Thread(target=loop, name="sweep", daemon=True).start()
+    threading.Thread(target=loop, name=name, daemon=True).start()
     return stop
+
+
+def _run_quietly(task: Callable[[], object], name: str) -> None:
+    try:
+        task()
+    except Exception:  # noqa: BLE001 - the next run catches up
+        log.exception("%s failed", name)

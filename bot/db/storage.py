@@ -40,6 +40,31 @@ CREATE TABLE IF NOT EXISTS bot_user_prefs (
 );
 ALTER TABLE bot_user_prefs
     ADD COLUMN IF NOT EXISTS private_in_channels boolean NOT NULL DEFAULT false;
+-- The personal tech digest (bot/jobs/digest_schedule.py): how often, since when, and the time
+-- zone, language and DM Slack gave for the person, kept so the hourly run needs no Slack call
+-- per person to know who is due.
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS digest text NOT NULL DEFAULT 'off'
+    CHECK (digest IN ('off', 'daily', 'weekly'));
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS digest_since timestamptz;
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS digest_tz text;
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS digest_locale text;
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS digest_channel text;
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS digest_profile_at timestamptz;
+-- One row per person and digest period ("day:2026-12-02", "week:2026-W49", "note:..."): the
+-- claim that makes a digest go out once, whatever retries or overlapping runs do.
+CREATE TABLE IF NOT EXISTS bot_digest_claims (
+    team_id text NOT NULL,
+    user_id text NOT NULL,
+    period text NOT NULL,
+    token text NOT NULL,
+    status text NOT NULL DEFAULT 'queued'
+        CHECK (status IN ('queued', 'taken', 'sent', 'note', 'skipped', 'failed')),
+    claimed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (team_id, user_id, period)
+);
+CREATE INDEX IF NOT EXISTS bot_digest_claims_claimed_idx ON bot_digest_claims (claimed_at);
+CREATE INDEX IF NOT EXISTS bot_digest_claims_in_flight_idx ON bot_digest_claims (claimed_at)
+    WHERE status IN ('queued', 'taken');
 CREATE TABLE IF NOT EXISTS bot_installations (
     scope_id text PRIMARY KEY,
     team_id text,

@@ -69,6 +69,13 @@ class LambdaDispatcher:
         self.function_arn: str | None = None
 
     def submit(self, job: Job) -> None:
+        self._invoke(job_event(job, self._signer))
+
+    def submit_task(self, name: str) -> None:
+        """Continue a scheduled task in a new invocation (a digest run that ran out of time)."""
+        self._invoke({TASK_EVENT_KEY: name})
+
+    def _invoke(self, event: dict[str, Any]) -> None:
         if not self.function_arn:
             raise RuntimeError("LambdaDispatcher.function_arn is set by the handler per invocation")
         if self._client is None:
@@ -76,7 +83,7 @@ class LambdaDispatcher:
         self._client.invoke(
             FunctionName=self.function_arn,
             InvocationType="Event",
-            Payload=json.dumps(job_event(job, self._signer)).encode(),
+            Payload=json.dumps(event).encode(),
         )
 
 

@@ -6,7 +6,9 @@ is raised to the caller (a raise in a Lambda async invocation would be retried a
 Handlers: the conversation turn (bot/conversation/turn.py), suggested prompts
 (bot/conversation/suggestions.py), edited and deleted messages (bot/conversation/edits.py),
 memory commands (bot/slack/memory_commands.py), the Home tab (bot/slack/home_publisher.py),
-answer feedback (bot/slack/feedback.py) and maintenance (bot/memory/maintenance.py).
+answer feedback (bot/slack/feedback.py), maintenance (bot/memory/maintenance.py) and the tech
+digest (bot/slack/digest_delivery.py, bot/slack/digest_settings.py; its fan-out is
+bot/jobs/digest_schedule.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
@@ -24,10 +27,13 @@ from bot.conversation.turn import Turn
 from bot.i18n.catalogue import ENGLISH, Translator
 from bot.jobs import deadlines
 from bot.jobs.deadlines import Deadline
+from bot.jobs.digest_schedule import DigestFanOut, FanOut
 from bot.jobs.ledger import DatabaseReady, EventClaims
 from bot.jobs.types import Job, JobHandler
 from bot.logs import job_ids
 from bot.memory.maintenance import Maintenance
+from bot.slack.digest_delivery import DigestDelivery
+from bot.slack.digest_settings import DigestSettings
 from bot.slack.feedback import AnswerFeedback
 from bot.slack.home_publisher import HomePublisher
 from bot.slack.memory_commands import MemoryCommands
@@ -52,6 +58,9 @@ class Worker:
         home: HomePublisher,
         feedback: AnswerFeedback,
         maintenance: Maintenance,
+        digests: DigestDelivery,
+        digest_settings: DigestSettings,
+        digest_fan_out: DigestFanOut,
         claims: EventClaims,
         profiles: Profiles,
         database_ready: DatabaseReady = lambda **_: True,
@@ -60,6 +69,7 @@ class Worker:
         self._slack = slack
         self._profiles = profiles
         self._maintenance = maintenance
+        self._digest_fan_out = digest_fan_out
         self._claims = claims
         self._database_ready = database_ready
         self._webhook = webhook
@@ -90,6 +100,10 @@ class Worker:
             "feedback": feedback.record,
             # the installation
             "uninstalled": maintenance.uninstalled,
+            # the tech digest
+            "digest": digests.send,
+            "set_digest": digest_settings.choose,
+            "digest_less": digest_settings.less_of_this,
         }
         # A reply claims its event itself, after showing the person it is working and so that
         # it can still answer (without memories) when the database is down.
@@ -167,3 +181,10 @@ class Worker:
         if not self._database_ready():
             raise ConnectionError("database not reachable")
         return self._maintenance.sweep()
+
+    def digest(self, submit: JobHandler, **options: Any) -> FanOut:
+        """Hand each person whose digest is due to `submit`, one job each (the hourly task;
+        `options` as DigestFanOut.run takes them)."""
+        if not self._database_ready():
+            raise ConnectionError("database not reachable")
+        return self._digest_fan_out.run(submit, **options)

@@ -9,6 +9,7 @@ from typing import Any
 from bot.i18n.catalogue import ENGLISH, Translator
 from bot.memory.preferences import Preferences
 from bot.memory.service import Page
+from bot.slack import digest_views
 from bot.slack.block_kit import button, context, section
 from bot.slack.memory_views import (
     ADD_MEMORY,
@@ -62,6 +63,7 @@ def view(
             )
         ),
         {"type": "actions", "elements": [button(t("home.add"), ADD_MEMORY, "add")]},
+        *digest_views.home_blocks(prefs.digest, t),
         {"type": "divider"},
     ]
     if page.total >= cap:

@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 
 from bot.jobs.limits import MAX_JOB_TEXT_CHARS
 from bot.jobs.types import JobHandler
-from bot.slack import answer_blocks, memory_views
+from bot.slack import answer_blocks, digest_views, memory_views
 from bot.slack.job_builders import (
     bot_user_id,
     event_job,
@@ -159,6 +159,9 @@ def on_interests(ack: Ack, body: dict, command: dict, context: BoltContext) -> N
     arg = (command.get("text") or "").strip().lower()
     if arg == "help":
         job = _help_job(body, "interests")
+    elif digest_views.is_digest_command(arg):
+        # Answered by the worker, in the person's language, with their time zone.
+        job = {**memory_job("set_digest", body), "frequency": digest_views.parse_command(arg)}
     elif arg not in ("", "export"):
         job = _help_job(body, "interests_unknown", asked=clip(arg, 60))
     else:
@@ -267,6 +270,24 @@ def on_private_toggle(ack: Ack, body: dict, action: dict, context: BoltContext) 
     _submit(context)({**job, "enabled": _switched_on(action)})
 
 
+# --- the tech digest ---------------------------------------------------------------------
+
+
+def on_digest_choice(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
+    """The Home tab's off / daily / weekly, or "Stop digests" under a digest."""
+    ack()
+    frequency = digest_views.chosen_frequency(action)
+    if frequency:
+        _submit(context)({**memory_job("set_digest", body), "frequency": frequency})
+
+
+def on_digest_less(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
+    ack()
+    key = str(action.get("value") or "")
+    if key:
+        _submit(context)({**memory_job("digest_less", body), "key": key})
+
+
 # --- the installation --------------------------------------------------------------------
 
 
@@ -328,6 +349,9 @@ LISTENERS: tuple[tuple[str, Any, Callable[..., None]], ...] = (
     ("action", memory_views.LEARNING_TOGGLE, on_learning_toggle),
     ("action", memory_views.PRIVATE_IN_CHANNELS_TOGGLE, on_private_toggle),
     ("action", answer_blocks.FEEDBACK_ACTIONS, on_feedback),
+    ("action", digest_views.DIGEST_CHOICE, on_digest_choice),
+    ("action", digest_views.DIGEST_STOP, on_digest_choice),
+    ("action", digest_views.DIGEST_LESS, on_digest_less),
     ("view", memory_views.MEMORY_EDITOR, on_editor_submit),
     ("shortcut", memory_views.FORGET_FROM_MESSAGE, on_forget_from_message),
     ("event", _ANYTHING, ack_only),

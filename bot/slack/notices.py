@@ -20,7 +20,13 @@ log = logging.getLogger(__name__)
 APOLOGY = ENGLISH("notice.apology")
 
 
-_TOLD_BY_DM = {"save_memory", "open_editor", "set_learning", "set_private_in_channels"}
+_TOLD_BY_DM = {
+    "save_memory",
+    "open_editor",
+    "set_learning",
+    "set_private_in_channels",
+    "set_digest",
+}
 
 
 def apologise(

@@ -29,6 +29,7 @@ from memory_bot_stack import (
     APP_SECRET_KEYS,
     BOT_HANDLER,
     DATABASE_MAX_ACU,
+    DIGEST_EVENT,
     MIGRATE_HANDLER,
     SWEEP_EVENT,
     MemoryBotStack,
@@ -400,20 +401,46 @@ def test_alarm_email_is_a_deploy_parameter_subscribed_only_when_given(
     assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
 
 
+def _schedule(resources: dict, expression: str) -> dict:
+    rules = [
+        res["Properties"]
+        for res in resources.values()
+        if res["Type"] == "AWS::Events::Rule"
+        and res["Properties"].get("ScheduleExpression") == expression
+    ]
+    assert len(rules) == 1, rules
+    return rules[0]
+
+
 def test_daily_sweep_invokes_the_bot_with_the_sweep_task(resources: dict, bot_fn: str) -> None:
-    rule = resources[only(logical_ids(resources, "AWS::Events::Rule"))]["Properties"]
-    assert rule["ScheduleExpression"] == "rate(1 day)"
+    rule = _schedule(resources, "rate(1 day)")
     assert rule["State"] == "ENABLED"
     target = only(rule["Targets"])
     assert target["Arn"] == {"Fn::GetAtt": [bot_fn, "Arn"]}
     assert json.loads(target["Input"]) == SWEEP_EVENT == {"memory_bot_task": "sweep"}
+
+
+def test_the_digest_runs_every_hour_in_the_bot_function(resources: dict, bot_fn: str) -> None:
+    rule = _schedule(resources, "rate(1 hour)")
+    assert rule["State"] == "ENABLED"
+    target = only(rule["Targets"])
+    assert target["Arn"] == {"Fn::GetAtt": [bot_fn, "Arn"]}
+    assert json.loads(target["Input"]) == DIGEST_EVENT == {"memory_bot_task": "digest"}
+
+
+def test_the_schedules_may_invoke_the_bot_function_and_nothing_else(
+    resources: dict, bot_fn: str
+) -> None:
+    rules = [lid for lid, res in resources.items() if res["Type"] == "AWS::Events::Rule"]
+    assert len(rules) == 2
     allowed = [
         res["Properties"]
         for res in resources.values()
         if res["Type"] == "AWS::Lambda::Permission"
         and res["Properties"]["Principal"] == "events.amazonaws.com"
     ]
-    assert [p["FunctionName"] for p in allowed] == [{"Fn::GetAtt": [bot_fn, "Arn"]}]
+    assert [p["FunctionName"] for p in allowed] == [{"Fn::GetAtt": [bot_fn, "Arn"]}] * 2
+    assert sorted(p["SourceArn"]["Fn::GetAtt"][0] for p in allowed) == sorted(rules)
 
 
 def test_bot_environment(

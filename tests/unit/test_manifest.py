@@ -75,3 +75,12 @@ def test_the_memory_controls_of_the_app_are_declared():
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert {"channels:read", "groups:read", "mpim:read"} <= scopes
     assert MANIFEST["settings"]["org_deploy_enabled"] is True
+
+
+def test_the_digest_can_be_chosen_and_knows_each_persons_time_zone():
+    commands = {c["command"]: c for c in MANIFEST["features"]["slash_commands"]}
+    assert "digest daily|weekly|off" in commands["/interests"]["usage_hint"]
+    # users.info gives the time zone a digest is due in; conversations.open its DM.
+    assert {"users:read", "im:write", "chat:write"} <= set(
+        MANIFEST["oauth_config"]["scopes"]["bot"]
+    )
