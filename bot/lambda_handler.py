@@ -1,9 +1,11 @@
-"""AWS Lambda entry point: Slack's HTTP requests through Mangum, jobs from async self-invokes.
+"""AWS Lambda entry point: Slack's HTTP requests through Mangum, jobs from async invokes.
 
-One container serves both: the Function URL request acks and hands its job to a new async
-invocation of this same function, which runs the job (possibly in another container). A daily
-scheduled rule invokes it with a maintenance task. Heavy parts (openai, LangChain, LangMem, the
-database pool) load only on the job path.
+The one zip serves two functions. The public one (behind the Function URL) holds only the
+signing secret: it checks each Slack request, acks it and hands its job to the worker
+(BOT_WORKER_FUNCTION) as an async invocation. The worker holds the tokens and the database and
+runs the job; a daily scheduled rule invokes it with a maintenance task. With BOT_WORKER_FUNCTION
+unset, one function does both and invokes itself. Heavy parts (openai, LangChain, LangMem, the
+database pool) load only on the job path; under SnapStart they load before the snapshot.
 
 Nothing raises out of `handler`: a raised HTTP request shows a traceback to no one but the logs,
 and a raised async invocation is retried by Lambda, repeating or re-failing the work.
@@ -21,9 +23,13 @@ from bot.jobs import deadlines
 from bot.jobs.deadlines import Deadline
 from bot.jobs.dispatch import JOB_EVENT_KEY, TASK_EVENT_KEY, LambdaDispatcher
 from bot.jobs.signing import JOB_HMAC_KEY, JobSigner
+from bot.settings import ConfigError
 from bot.slack.urls import is_slack_response_url
 
 if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+    from slack_sdk import WebClient
+
     from bot.jobs.worker import Worker
     from bot.settings import Settings
 
@@ -42,15 +48,13 @@ _JOB_ID_FIELDS = (
 
 
 class _Runtime:
-    """Everything built once per container and reused while it stays warm."""
+    """Everything built once per container and reused while it stays warm: the settings, then
+    the Slack front door or the worker, each on the first event that needs it."""
 
     def __init__(self) -> None:
-        from slack_bolt.adapter.asgi import SlackRequestHandler
-
         from bot import logs
         from bot.aws.secrets_manager import environment_with_secrets
         from bot.settings import Settings
-        from bot.wiring import build_app, slack_client
 
         # Read once per cold start. The database secret waits for the first job: acks never
         # touch the database, and each secret read is a network round trip.
@@ -58,39 +62,65 @@ class _Runtime:
             environment_with_secrets(os.environ, database=False)
         )
         logs.configure(self.settings.log_level)
-        self.settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-        self.slack = slack_client(self.settings)
+        # Both sides need it: Slack's requests are checked with it, jobs signed with a key from it.
+        self.settings.require("SLACK_SIGNING_SECRET")
         self.signer = JobSigner(self.settings.slack_signing_secret or "")
-        self.dispatcher = LambdaDispatcher(_lambda_client, self.signer)
-        app = build_app(self.settings, client=self.slack, submit=self.dispatcher.submit)
-        self._asgi = SlackRequestHandler(app)
+        self.dispatcher: LambdaDispatcher | None = None
         self._http = None
+        self._slack: WebClient | None = None
         self._worker: Worker | None = None
-        self.pool = None
+        self.pool: ConnectionPool | None = None
+
+    def front_door(self) -> None:
+        """Build the Bolt app behind Mangum, and the hand-over to the worker. The invoker is
+        built here, not on the first message: a region or endpoint setting it can't use stops
+        the start, clearly, instead of turning every message into an apology."""
+        if self._http is not None:
+            return
+        from mangum import Mangum
+        from slack_bolt.adapter.asgi import SlackRequestHandler
+
+        from bot.wiring import build_app, slack_client
+
+        invoker = _lambda_client()
+        self.dispatcher = LambdaDispatcher(lambda: invoker, self.signer)
+        self.dispatcher.function_arn = self.settings.worker_function
+        # No bot token on the public function: Bolt needs none to ack, and a command whose
+        # hand-over fails is told so through its response_url.
+        app = build_app(
+            self.settings, client=slack_client(self.settings), submit=self.dispatcher.submit
+        )
+        self._http = Mangum(SlackRequestHandler(app), lifespan="off")
 
     def http(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        if self._http is None:
-            from mangum import Mangum
-
-            self._http = Mangum(self._asgi, lifespan="off")
-        self.dispatcher.function_arn = context.invoked_function_arn
+        self.front_door()
+        assert self.dispatcher is not None and self._http is not None
+        if not self.settings.worker_function:
+            # Itself, as invoked: a published version or alias hands jobs to that same one.
+            self.dispatcher.function_arn = context.invoked_function_arn
         return self._http(event, context)
+
+    def slack(self) -> WebClient:
+        if self._slack is None:
+            from bot.wiring import slack_client
+
+            self._slack = slack_client(self.settings)
+        return self._slack
 
     def worker(self) -> Worker:
         if self._worker is None:
             from bot.aws.secrets_manager import database_url
             from bot.db.storage import open_pool, wait_until_ready
-            from bot.settings import ConfigError
             from bot.wiring import build_worker
 
-            self.settings.require("OPENAI_API_KEY")
+            self.settings.require("SLACK_BOT_TOKEN", "OPENAI_API_KEY")
             url = self.settings.database_url or database_url(os.environ)
             if not url:
                 raise ConfigError("Set DATABASE_SECRET_ID (or DATABASE_URL) for the worker.")
             pool = self.pool = open_pool(url)
             self._worker = build_worker(
                 self.settings,
-                slack=self.slack,
+                slack=self.slack(),
                 pool=pool,
                 # Waits out an Aurora resume, after the person already sees the bot working.
                 database_ready=lambda on_wait=None: wait_until_ready(
@@ -109,6 +139,11 @@ class _Runtime:
             return True
         log.warning("unknown task dropped", extra={"task": _loggable(name)})
         return False
+
+    def close(self) -> None:
+        """Close the pool's connections; the rest goes with the object."""
+        if self.pool is not None:
+            self.pool.close()
 
 
 _runtime: _Runtime | None = None
@@ -140,6 +175,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
             return _rejected(rejected, started)
     try:
         runtime = _get_runtime()
+        if request:
+            runtime.front_door()
     except Exception as exc:  # noqa: BLE001 - e.g. the app secret not filled in yet
         # Logged, not raised: a raise would make Lambda retry a job that can't run either.
         logging.basicConfig()
@@ -206,11 +243,15 @@ def _run_job(
         return {"ok": False, "dropped": problem}
     try:
         runtime.worker().run(job, Deadline.from_lambda_context(context))
-    except Exception:  # noqa: BLE001
-        log.exception("job could not start", extra=_job_ids(job))
-        from bot.slack.notices import apologise
+    except Exception as exc:  # noqa: BLE001
+        if isinstance(exc, ConfigError):  # says what to set; a traceback would add nothing
+            log.error("job could not start: %s", exc, extra=_job_ids(job))
+        else:
+            log.exception("job could not start", extra=_job_ids(job))
+        if runtime.settings.slack_bot_token:  # else there is nothing to tell them with
+            from bot.slack.notices import apologise
 
-        apologise(runtime.slack, job)
+            apologise(runtime.slack(), job)
     return {"ok": True, "ms": _ms(started)}
 
 

@@ -80,6 +80,8 @@ class Settings:
     emit_metrics: bool = False
     web_search: bool = True  # WEB_SEARCH=on|off: answers may search the web (bot.conversation.llm)
     log_level: str = "INFO"
+    # Where the ack path hands jobs (a function name or ARN, qualifier allowed); None: itself.
+    worker_function: str | None = None
 
     @property
     def memory_ttl_minutes(self) -> int | None:
@@ -114,6 +116,7 @@ class Settings:
             in ("on", "true", "1"),
             web_search=(_str(env, "WEB_SEARCH", "on") or "on").lower() not in ("off", "false", "0"),
             log_level=(_str(env, "LOG_LEVEL", "INFO") or "INFO").upper(),
+            worker_function=_str(env, "BOT_WORKER_FUNCTION"),
         )
 
     def require(self, *names: str) -> None:

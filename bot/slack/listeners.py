@@ -265,7 +265,9 @@ def _guarded(submit: Submit, client: WebClient) -> Submit:
             submit(job)
         except Exception:  # noqa: BLE001 - never let it escape a listener
             log.exception("could not hand the job over", extra={"job_kind": job.get("kind")})
-            apologise(client, job)
+            # Without a bot token (Lambda's public function) only a response_url can carry it.
+            if client.token or job.get("response_url"):
+                apologise(client, job)
 
     return hand_off
 

@@ -290,7 +290,30 @@ def test_an_unfilled_app_secret_is_logged_clearly_and_not_raised(aws, monkeypatc
     assert response["statusCode"] == 500
     assert job == {"ok": False}
     err = capfd.readouterr().err
-    assert "the bot cannot start" in err and "SLACK_BOT_TOKEN" in err
+    assert "the bot cannot start" in err and "SLACK_SIGNING_SECRET" in err
+
+
+def test_a_worker_without_its_tokens_says_which_and_raises_nothing(aws, monkeypatch, capfd):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(
+        "SIGNING_SECRET_ID", _secret("memory-bot/signing", {"SLACK_SIGNING_SECRET": SECRET})
+    )
+    monkeypatch.setattr(lambda_handler, "_runtime", None)
+    signer = lambda_handler.JobSigner(SECRET)
+    job = {"kind": "interests", "user_id": "U1", "team_id": "T1", "event_key": "interests:1"}
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        result = lambda_handler.handler(
+            {"memory_bot_job": job, "memory_bot_job_hmac": signer.sign(job)}, LambdaContext()
+        )
+    finally:
+        root.handlers[:], root.level = handlers, level
+    assert result["ok"] is True  # taken: a retry could not do better
+    err = capfd.readouterr().err
+    assert "job could not start" in err and "SLACK_BOT_TOKEN" in err and "OPENAI_API_KEY" in err
+    assert "Traceback" not in err
 
 
 # --- AWS's own sample events, and malformed ones: a short 4xx, one log line, no traceback ------
