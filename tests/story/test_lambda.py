@@ -17,6 +17,7 @@ from tests.fakes import FakeSlack
 from tests.fakes._http import LoopbackServer, Reply, Request, json_reply
 from tests.support import slack_requests as sr
 from tests.support.flaky_proxy import FlakyProxy
+from tests.support.lambda_api import FakeLambdaApi
 from tests.support.lambda_events import CapturedInvokes, LambdaContext, function_url_event
 
 SECRET = "signing-secret-from-secrets-manager"
@@ -811,3 +812,151 @@ def test_a_model_slower_than_the_time_left_gets_the_apology_before_the_deadline(
     (message,) = fake_slack.messages("D1")
     assert "Sorry" in message["text"]
     assert took < 9
+
+
+# --- two functions: the public one hands jobs to the worker through Lambda's API ----------------
+
+PUBLIC_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:memory-bot-slack"
+WORKER_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:memory-bot-worker:live"
+AWS_KEYS = {"access_key": "AKIDLOOPBACK", "secret_key": "loopback-secret"}
+
+
+@pytest.fixture
+def two_functions(monkeypatch, fake_slack, fake_openai, database_url, pool):
+    """The environment both functions run with, secrets set directly: Secrets Manager would
+    follow AWS_ENDPOINT_URL to the loopback Lambda API too. Yields a function that sets the
+    variables for a role."""
+    for name in list(os.environ):
+        if name.startswith("AWS_") or name.endswith("_SECRET_ID"):
+            monkeypatch.delenv(name)
+    common = {
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake_slack.base_url,
+        "BOT_WORKER_FUNCTION": WORKER_ARN,
+        "AWS_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": AWS_KEYS["access_key"],
+        "AWS_SECRET_ACCESS_KEY": AWS_KEYS["secret_key"],
+        "AWS_SESSION_TOKEN": "loopback-session",
+    }
+    worker = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "OPENAI_API_KEY": OPENAI_KEY,
+        "OPENAI_BASE_URL": fake_openai.base_url,
+        "OPENAI_MAX_RETRIES": "0",
+        "DATABASE_URL": database_url,
+        "EMBEDDING_DIMS": "256",
+    }
+
+    def role(*, with_worker_secrets: bool = True, **extra: str) -> None:
+        for name in worker:
+            monkeypatch.delenv(name, raising=False)
+        env = {**common, **(worker if with_worker_secrets else {}), **extra}
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+
+    monkeypatch.setattr(lambda_handler, "_runtime", None)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield role
+    root.handlers[:], root.level = handlers, level
+    if lambda_handler._runtime is not None:
+        lambda_handler._runtime.close()
+
+
+def _dm_event(user: str = "U1", text: str = "I'm learning Rust") -> dict:
+    body = sr.event_body(sr.dm_event(user, text, team_id="T1"), team_id="T1")
+    return function_url_event(body, SECRET)
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL"])
+def test_a_dm_reaches_the_worker_through_the_configured_lambda_endpoint_and_is_answered(
+    two_functions, fake_slack, variable
+):
+    delivered = []
+
+    def run_as_lambda(payload, context):
+        delivered.append((context.invoked_function_arn, lambda_handler.handler(payload, context)))
+
+    with FakeLambdaApi(region="eu-west-1", deliver=run_as_lambda, **AWS_KEYS) as api:
+        two_functions(**{variable: api.root})
+        response = lambda_handler.handler(
+            _dm_event(), LambdaContext(invoked_function_arn=PUBLIC_ARN)
+        )
+        assert response["statusCode"] == 200
+        api.drain()
+    # Signed as Lambda checks it (botocore's signer, in the fake), for the worker's alias.
+    assert api.refusals == []
+    (invocation,) = api.invocations
+    assert invocation.function == WORKER_ARN
+    assert invocation.payload["memory_bot_job"]["kind"] == "reply"
+    assert [(arn, result["ok"]) for arn, result in delivered] == [(WORKER_ARN, True)]
+    (answer,) = fake_slack.messages("D1")
+    assert answer["text"]
+
+
+def test_the_public_function_acks_and_hands_over_with_the_signing_secret_alone(
+    two_functions, fake_slack, fake_openai
+):
+    with FakeLambdaApi(region="eu-west-1", **AWS_KEYS) as api:
+        two_functions(with_worker_secrets=False, AWS_ENDPOINT_URL_LAMBDA=api.root)
+        context = LambdaContext(invoked_function_arn=PUBLIC_ARN)
+        assert lambda_handler.handler(_dm_event(), context)["statusCode"] == 200
+        url = fake_slack.response_url("list")
+        body = sr.command_body("/interests", "", user="U1", team_id="T1", response_url=url)
+        assert (
+            lambda_handler.handler(function_url_event(body, SECRET, form=True), context)[
+                "statusCode"
+            ]
+            == 200
+        )
+    assert [i.payload["memory_bot_job"]["kind"] for i in api.invocations] == ["reply", "interests"]
+    runtime = lambda_handler._runtime
+    assert runtime.settings.slack_bot_token is None and runtime.settings.openai_api_key is None
+    assert runtime.pool is None
+    assert fake_slack.calls == [] and fake_openai.requests == []
+
+
+def test_a_refused_hand_over_tells_a_command_through_its_response_url_and_raises_nothing(
+    two_functions, fake_slack, capfd
+):
+    from bot.slack.notices import MEMORY_DOWN
+
+    with FakeLambdaApi(region="eu-west-1", status=500, **AWS_KEYS) as api:
+        two_functions(with_worker_secrets=False, AWS_ENDPOINT_URL_LAMBDA=api.root)
+        context = LambdaContext(invoked_function_arn=PUBLIC_ARN)
+        url = fake_slack.response_url("down")
+        body = sr.command_body("/interests", "", user="U1", team_id="T1", response_url=url)
+        command = lambda_handler.handler(function_url_event(body, SECRET, form=True), context)
+        dm = lambda_handler.handler(_dm_event(), context)
+    assert command["statusCode"] == 200 and dm["statusCode"] == 200
+    (told,) = fake_slack.calls_to("response_url:down")
+    assert told.params["text"] == MEMORY_DOWN
+    # No token to post a DM apology with: logged, and nothing else tried.
+    assert fake_slack.calls_to("chat.postMessage") == []
+    logged = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line[:1] == "{"]
+    failures = [line for line in logged if line["msg"] == "could not hand the job over"]
+    assert [line["job_kind"] for line in failures] == ["interests", "reply"]
+    assert [line["msg"] for line in logged if line["level"] == "ERROR"] == [
+        "could not hand the job over"
+    ] * 2
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ({"AWS_REGION": "xx-nowhere-1"}, "AWS_REGION"),
+        ({"AWS_USE_FIPS_ENDPOINT": "yes"}, "AWS_USE_FIPS_ENDPOINT"),
+        (
+            {"AWS_ENDPOINT_URL_LAMBDA": "http://127.0.0.1:9", "AWS_USE_DUALSTACK_ENDPOINT": "true"},
+            "AWS_USE_DUALSTACK_ENDPOINT",
+        ),
+    ],
+)
+def test_an_endpoint_setting_no_sdk_accepts_stops_the_start_clearly(
+    two_functions, capfd, setting, named
+):
+    two_functions(with_worker_secrets=False, **setting)
+    response = lambda_handler.handler(_dm_event(), LambdaContext(invoked_function_arn=PUBLIC_ARN))
+    assert response["statusCode"] == 500
+    err = capfd.readouterr().err
+    assert "the bot cannot start" in err and named in err and "Traceback" not in err
