@@ -8,6 +8,8 @@ import base64
 import json
 import logging
 import os
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -960,3 +962,155 @@ def test_an_endpoint_setting_no_sdk_accepts_stops_the_start_clearly(
     assert response["statusCode"] == 500
     err = capfd.readouterr().err
     assert "the bot cannot start" in err and named in err and "Traceback" not in err
+
+
+# --- SnapStart: a restored copy of the worker's snapshot ------------------------------------------
+
+
+def _fake_snapshot_restore_py() -> types.ModuleType:
+    """The runtime's snapshot_restore_py, recording what is registered."""
+    module = types.ModuleType("snapshot_restore_py")
+    module.before, module.after = [], []
+    module.register_before_snapshot = module.before.append
+    module.register_after_restore = module.after.append
+    return module
+
+
+def _take_snapshot(hooks: types.ModuleType) -> None:
+    for hook in reversed(hooks.before):  # the runtime runs them in reverse order
+        hook()
+
+
+def _restore(hooks: types.ModuleType) -> None:
+    for hook in hooks.after:
+        hook()
+
+
+def _client_backends(pool) -> set[int]:
+    with pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return {row["pid"] for row in rows}
+
+
+def _backends_settle(pool, expected, timeout: float = 5.0) -> set[int]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while (found := _client_backends(pool)) != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
+def test_a_restored_snapshot_has_its_own_connections_clients_and_randomness_and_answers(
+    deployment, fake_slack, pool, monkeypatch
+):
+    import random
+
+    hooks = _fake_snapshot_restore_py()
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", hooks)
+    lambda_handler._prepare_snapshot()
+    assert (len(hooks.before), len(hooks.after)) == (1, 1)
+
+    # A worker that has run a job, with connections open, as a runtime built before the
+    # snapshot would be.
+    others = _client_backends(pool)
+    deployment.dm("U1", "I'm learning Rust")
+    deployment.run_async_invokes()
+    old = lambda_handler._runtime
+    with old.pool.connection() as conn:
+        old_pid = conn.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"]
+    old_backends = _client_backends(pool) - others
+    assert old_pid in old_backends
+
+    _take_snapshot(hooks)
+    # Nothing connected goes into the snapshot, and no client or secret either.
+    assert lambda_handler._runtime is None and old.pool.closed
+    assert _backends_settle(pool, others) == others
+    snapshot = random.getstate()
+
+    # Two copies restored from the one snapshot draw different numbers...
+    _restore(hooks)
+    first_copy = [random.random() for _ in range(3)]
+    random.setstate(snapshot)
+    _restore(hooks)
+    second_copy = [random.random() for _ in range(3)]
+    assert first_copy != second_copy
+    # ...which without the hook they would not.
+    random.setstate(snapshot)
+    unrenewed = [random.random() for _ in range(3)]
+    random.setstate(snapshot)
+    assert unrenewed == [random.random() for _ in range(3)]
+
+    # The copy's first job builds everything anew, and is answered.
+    deployment.dm("U1", "What should I learn next?")
+    assert deployment.run_async_invokes() == 1
+    new = lambda_handler._runtime
+    assert new is not old and new.slack() is not old.slack()
+    assert new.worker() is not old._worker
+    with new.pool.connection() as conn:
+        new_pid = conn.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"]
+    assert new_pid not in old_backends
+    assert not (_client_backends(pool) - others) & old_backends
+    assert len(fake_slack.messages("D1")) == 2
+
+
+def test_only_a_snapstart_init_primes_the_worker_and_registers_the_hooks(tmp_path):
+    """A fresh interpreter importing the handler as Lambda's init does: under SnapStart the
+    worker's libraries load and the hooks register, without a single connection; otherwise
+    (the public function's init) neither."""
+    import subprocess
+
+    (tmp_path / "snapshot_restore_py.py").write_text(
+        "before, after = [], []\n"
+        "register_before_snapshot = before.append\n"
+        "register_after_restore = after.append\n"
+    )
+    driver = """
+import json, socket, sys
+connects = []
+real_connect = socket.socket.connect
+def connect(self, address):
+    connects.append(str(address))
+    return real_connect(self, address)
+socket.socket.connect = connect
+import bot.lambda_handler
+import snapshot_restore_py as hooks
+heavy = ("openai", "langchain_openai", "langmem", "langgraph.store.postgres", "psycopg_pool",
+         "boto3")
+print(json.dumps({"loaded": sorted(m for m in heavy if m in sys.modules),
+                  "hooks": [len(hooks.before), len(hooks.after)], "connects": connects}))
+"""
+    outcomes = {}
+    for init in ("snap-start", "on-demand"):
+        result = subprocess.run(
+            [sys.executable, "-c", driver],
+            env={
+                "PATH": os.environ["PATH"],
+                "PYTHONPATH": str(tmp_path),
+                "AWS_LAMBDA_INITIALIZATION_TYPE": init,
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        assert result.returncode == 0, result.stderr
+        outcomes[init] = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcomes["snap-start"] == {
+        "loaded": sorted(
+            [
+                "openai",
+                "langchain_openai",
+                "langmem",
+                "langgraph.store.postgres",
+                "psycopg_pool",
+                "boto3",
+            ]
+        ),
+        "hooks": [1, 1],
+        "connects": [],
+    }
+    assert outcomes["on-demand"] == {"loaded": [], "hooks": [0, 0], "connects": []}
