@@ -335,7 +335,12 @@ def _after_restore() -> None:
 
 
 def _prepare_snapshot() -> None:
+    from bot import logs
+    from bot.settings import Settings
+
     started = time.perf_counter()
+    # The runtime that configures logging is built after the restore; this line is logged now.
+    logs.configure(Settings.from_env().log_level)
     snapstart.prime()
     registered = snapstart.register(_before_snapshot, _after_restore)
     log.info("primed for the snapshot", extra={"hooks": registered, "ms": _ms(started)})
