@@ -1,6 +1,8 @@
 """The Lambda deployment, run as Lambda runs it: Function URL events through
 bot.lambda_handler.handler, async self-invokes captured from a real boto3 client and fed back,
-secrets from (moto's) Secrets Manager, and a database that refuses connections while resuming."""
+secrets from (moto's) Secrets Manager, and a database that refuses connections while resuming.
+Further down: the public function handing jobs to the worker through a loopback Lambda API
+(tests/support/lambda_api.py), and a SnapStart snapshot taken and restored."""
 
 from __future__ import annotations
 
