@@ -988,22 +988,30 @@ def _restore(hooks: types.ModuleType) -> None:
         hook()
 
 
-def _client_backends(pool) -> set[int]:
-    with pool.connection() as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
-            "AND pid <> pg_backend_pid()"
-        ).fetchall()
-    return {row["pid"] for row in rows}
+def _backend_pids(pool) -> set[int]:
+    """The server process behind each connection the pool holds (all idle between jobs)."""
+    connections = [pool.getconn() for _ in range(pool.get_stats()["pool_size"])]
+    try:
+        return {c.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"] for c in connections}
+    finally:
+        for connection in connections:
+            pool.putconn(connection)
 
 
-def _backends_settle(pool, expected, timeout: float = 5.0) -> set[int]:
+def _still_running(pool, pids: set[int], timeout: float = 5.0) -> set[int]:
+    """Which of these server processes are still there, once closed ones have had time to go."""
     import time
 
     deadline = time.monotonic() + timeout
-    while (found := _client_backends(pool)) != expected and time.monotonic() < deadline:
+    while True:
+        with pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", (list(pids),)
+            ).fetchall()
+        running = {row["pid"] for row in rows}
+        if not running or time.monotonic() > deadline:
+            return running
         time.sleep(0.05)
-    return found
 
 
 def test_a_restored_snapshot_has_its_own_connections_clients_and_randomness_and_answers(
@@ -1018,19 +1026,16 @@ def test_a_restored_snapshot_has_its_own_connections_clients_and_randomness_and_
 
     # A worker that has run a job, with connections open, as a runtime built before the
     # snapshot would be.
-    others = _client_backends(pool)
     deployment.dm("U1", "I'm learning Rust")
     deployment.run_async_invokes()
     old = lambda_handler._runtime
-    with old.pool.connection() as conn:
-        old_pid = conn.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"]
-    old_backends = _client_backends(pool) - others
-    assert old_pid in old_backends
+    old_pids = _backend_pids(old.pool)
+    assert old_pids
 
     _take_snapshot(hooks)
     # Nothing connected goes into the snapshot, and no client or secret either.
     assert lambda_handler._runtime is None and old.pool.closed
-    assert _backends_settle(pool, others) == others
+    assert _still_running(pool, old_pids) == set()
     snapshot = random.getstate()
 
     # Two copies restored from the one snapshot draw different numbers...
@@ -1052,10 +1057,8 @@ def test_a_restored_snapshot_has_its_own_connections_clients_and_randomness_and_
     new = lambda_handler._runtime
     assert new is not old and new.slack() is not old.slack()
     assert new.worker() is not old._worker
-    with new.pool.connection() as conn:
-        new_pid = conn.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"]
-    assert new_pid not in old_backends
-    assert not (_client_backends(pool) - others) & old_backends
+    new_pids = _backend_pids(new.pool)
+    assert new_pids and not new_pids & old_pids
     assert len(fake_slack.messages("D1")) == 2
 
 
