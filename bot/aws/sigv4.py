@@ -53,11 +53,12 @@ def sign(
     Every header given is signed, and the URL's host."""
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     parts = urlsplit(url)
-    signed = {k.lower(): " ".join(str(v).split()) for k, v in headers.items()}
-    signed["host"] = parts.netloc
-    signed["x-amz-date"] = stamp
+    added = {"x-amz-date": stamp}
     if credentials.token:
-        signed["x-amz-security-token"] = credentials.token
+        added["x-amz-security-token"] = credentials.token
+    signed = {k.lower(): " ".join(str(v).split()) for k, v in {**headers, **added}.items()}
+    # urllib sends Host itself, from the same URL.
+    signed["host"] = parts.netloc
     names = sorted(signed)
     canonical = "\n".join(
         [
@@ -77,13 +78,11 @@ def sign(
     for part in (stamp[:8], region, service, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    # urllib sets Host itself, from the same URL.
-    result = {**headers, **{k: v for k, v in signed.items() if k != "host"}}
-    result["Authorization"] = (
+    authorization = (
         f"AWS4-HMAC-SHA256 Credential={credentials.access_key}/{scope}, "
         f"SignedHeaders={';'.join(names)}, Signature={signature}"
     )
-    return result
+    return {**headers, **added, "Authorization": authorization}
 
 
 def canonical_path(path: str) -> str:
