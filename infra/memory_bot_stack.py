@@ -81,6 +81,7 @@ class MemoryBotStack(Stack):
         memory_model: str = DEFAULT_MEMORY_MODEL,
         deletion_protection: bool = True,
         backup_retention_days: int = DEFAULT_BACKUP_RETENTION_DAYS,
+        snap_start: bool = True,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -259,8 +260,9 @@ class MemoryBotStack(Stack):
             # past that. Only signed jobs reach it, so junk at the URL can't use any of it up.
             reserved_concurrent_executions=bot_concurrency(DATABASE_MAX_ACU),
             # A new container is a copy of a snapshot taken after init, with the worker's
-            # libraries loaded (bot/aws/snapstart.py), instead of seconds of imports.
-            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS,
+            # libraries loaded (bot/aws/snapstart.py), instead of seconds of imports. A prop,
+            # for the few regions without SnapStart.
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
             log_group=self._log_group("WorkerLogs"),
             **runtime,
             **in_vpc,

@@ -578,6 +578,23 @@ def test_the_worker_starts_from_a_snapstart_snapshot_of_its_published_version(
             assert res["Properties"]["FunctionName"] != {"Fn::GetAtt": [worker_fn, "Arn"]}
 
 
+def test_snapstart_is_a_stack_prop_for_regions_without_it(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    resources = Template.from_stack(synth(tmp_path_factory, snap_start=False)).to_json()[
+        "Resources"
+    ]
+    (worker,) = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"].get("ReservedConcurrentExecutions")
+    ]
+    assert "SnapStart" not in worker
+    # The alias stays: every job still invokes it.
+    assert len(logical_ids(resources, "AWS::Lambda::Alias")) == 1
+
+
 def test_no_wildcard_lambda_invoke_anywhere(resources: dict) -> None:
     def statements(res: dict) -> list[dict]:
         props = res.get("Properties", {})
