@@ -85,6 +85,8 @@ class Settings:
     # ...and keeps at most this many in flight, so replies still find a free worker.
     digest_concurrency: int = 20
     log_level: str = "INFO"
+    # Where the ack path hands jobs (a function name or ARN, qualifier allowed); None: itself.
+    worker_function: str | None = None
 
     @property
     def memory_ttl_minutes(self) -> int | None:
@@ -121,6 +123,7 @@ class Settings:
             digest_per_minute=_int(env, "DIGEST_PER_MINUTE", cls.digest_per_minute),
             digest_concurrency=_int(env, "DIGEST_CONCURRENCY", cls.digest_concurrency),
             log_level=(_str(env, "LOG_LEVEL", "INFO") or "INFO").upper(),
+            worker_function=_str(env, "BOT_WORKER_FUNCTION"),
         )
 
     def require(self, *names: str) -> None:

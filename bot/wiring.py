@@ -62,9 +62,8 @@ def build_app(
     an ack, so a slow or failing Slack API can't turn into errors for Slack's own requests. The
     installation's identity is resolved by the worker (bot/memory/installation.py).
     """
-    if not socket_mode:
-        settings.require("SLACK_SIGNING_SECRET")
-    settings.require("SLACK_BOT_TOKEN")
+    # Over HTTP the signature is what the ack needs: Lambda's public function holds no bot token.
+    settings.require("SLACK_BOT_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET")
     token = settings.slack_bot_token
 
     def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:

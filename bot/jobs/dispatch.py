@@ -56,7 +56,8 @@ class ThreadDispatcher:
 
 
 class LambdaDispatcher:
-    """Invokes this same function asynchronously with the job; the ack returns meanwhile.
+    """Invokes the worker function (or this same one) asynchronously with the job; the ack
+    returns meanwhile.
 
     Nothing may run after a Lambda's HTTP response is returned (the sandbox freezes), so the
     work must travel as a new invocation, which may land in another container.

@@ -385,10 +385,14 @@ def _guarded(submit: Submit, client: WebClient) -> Submit:
             submit(job)
         except Exception:  # noqa: BLE001 - never let it escape a listener
             log.exception("could not hand the job over", extra={"job_kind": job.get("kind")})
-            # Already failing, so one more Slack call to say it in the person's language.
-            from bot.slack.profiles import Profiles
+            if client.token:
+                # Already failing, so one more Slack call to say it in the person's language.
+                from bot.slack.profiles import Profiles
 
-            apologise(client, job, t=Profiles(client).of(job.get("user_id")).t)
+                apologise(client, job, t=Profiles(client).of(job.get("user_id")).t)
+            elif job.get("response_url"):
+                # Lambda's public function holds no bot token: only a response_url can carry it.
+                apologise(client, job)
 
     return hand_off
 
