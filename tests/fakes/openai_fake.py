@@ -213,7 +213,7 @@ SINCERE, NEGATED, JOKED, OTHERS = "sincere", "negated", "joked", "others"
 _SARCASM_RE = re.compile(r"\boh,? (?:great|joy|wonderful|sure)\b|\byeah,? right\b|\*\w+\*", re.I)
 _CLAUSE_BREAK_RE = re.compile(r"[,;:\u2014]|\bbut\b|\bnow\b", re.I)
 _NEGATION_RE = re.compile(
-    r"\b(?:from|don't|do not|doesn't|no longer|never|not|stopped|quit|gave up|dropped|hate|"
+    r"\b(?:from|don't|do not|doesn't|no longer|never|not|used to|stopped|quit|gave up|dropped|hate|"
     r"instead of|rather than)\b",
     re.I,
 )
