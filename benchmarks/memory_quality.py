@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 from benchmarks.harness import embedded_database, progress, session, table
 from bot.conversation.prompt import ThreadMessage
 from bot.memory.schema import ConversationKind, Memory, Source, may_use_private
-from bot.settings import ConfigError, Settings
+from bot.settings import ConfigError, Settings, project_dir
 
 if TYPE_CHECKING:
     import httpx
@@ -359,8 +359,14 @@ def quality_table(rows: dict[str, Tally]) -> str:
 
 @contextmanager
 def configured(fake: bool, dims: int | None) -> Iterator[Settings]:
-    """The environment's settings, or the loopback FakeOpenAI's with `fake`."""
-    settings = Settings.from_env()
+    """The environment's settings (and .env's, as `bot` reads them), or the loopback
+    FakeOpenAI's with `fake`. No web search: answers' text isn't scored, and searching only
+    adds cost and time."""
+    if not fake:
+        from dotenv import load_dotenv
+
+        load_dotenv(project_dir() / ".env", override=False)
+    settings = dataclasses.replace(Settings.from_env(), web_search=False)
     if not fake:
         settings.require("OPENAI_API_KEY")
         yield dataclasses.replace(settings, embedding_dims=dims or settings.embedding_dims)
