@@ -28,8 +28,9 @@ def forget_person(
 ) -> Erased:
     """Everything about one person in one installation, in one transaction.
 
-    With `keep_settings`, a person who switched learning off stays off; a settings row at the
-    defaults says nothing worth keeping and goes too.
+    With `keep_settings`, a person who switched learning off stays off; being findable by
+    /whoknows does not survive, and a settings row at the defaults says nothing worth keeping
+    and goes too.
     """
     with pool.connection() as conn, conn.transaction():
         memories = conn.execute(
@@ -43,6 +44,11 @@ def forget_person(
         )
         settings = "DELETE FROM bot_user_prefs WHERE team_id = %s AND user_id = %s"
         if keep_settings:
+            # Being findable is consent to show what was remembered: it goes with the memories.
+            conn.execute(
+                "UPDATE bot_user_prefs SET findable = false WHERE team_id = %s AND user_id = %s",
+                (scope_id, user_id),
+            )
             settings += " AND learning_enabled AND NOT private_in_channels"
         conn.execute(settings, (scope_id, user_id))
         kept = conn.execute(
