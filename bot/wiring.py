@@ -92,10 +92,14 @@ def build_worker(
     chat_model: BaseChatModel | None = None,
     database_ready: DatabaseReady = lambda **_: True,
 ) -> Worker:
+    from bot.conversation.catch_up import CatchUp
+    from bot.conversation.llm import Responder
     from bot.conversation.turn import ChannelKinds, Turn
     from bot.jobs.ledger import EventClaims, Ledger
     from bot.jobs.worker import Worker
     from bot.memory.adoption import ScopeProvider
+    from bot.memory.directory import Directory
+    from bot.memory.embeddings import OpenAIEmbedder
     from bot.memory.installation import InstallationResolver
     from bot.memory.maintenance import Maintenance
     from bot.memory.preferences import PreferenceStore
@@ -103,6 +107,7 @@ def build_worker(
     from bot.slack.home_publisher import HomePublisher
     from bot.slack.memory_commands import MemoryCommands
     from bot.slack.profiles import Profiles
+    from bot.slack.who_knows import WhoKnows
 
     webhook = slack_webhooks(settings)
     # Each person's language and time zone, asked of Slack once per person per hour.
@@ -141,6 +146,7 @@ def build_worker(
         read_files=_file_reader(settings, slack),
         profiles=profiles,
     )
+    openai_for_work = _once(lambda: openai or _openai_client(settings))
     return Worker(
         slack=slack,
         turn=turn,
@@ -160,9 +166,41 @@ def build_worker(
         ),
         claims=claims,
         profiles=profiles,
+        catch_up=CatchUp(
+            slack=slack,
+            memories=memories,
+            # A summary of what others said needs no web search.
+            responder=_once(
+                lambda: Responder(openai_for_work(), settings.chat_model, web_search=False)
+            ),
+            installation=scopes.get,
+            webhook=webhook,
+            profiles=profiles,
+        ),
+        who_knows=WhoKnows(
+            directory=_once(
+                lambda: Directory(
+                    pool,
+                    OpenAIEmbedder(
+                        openai_for_work(), settings.embedding_model, settings.embedding_dims
+                    ),
+                )
+            ),
+            prefs=prefs,
+            installation=scopes.get,
+            webhook=webhook,
+            home=home,
+            profiles=profiles,
+        ),
         database_ready=database_ready,
         webhook=webhook,
     )
+
+
+def _openai_client(settings: Settings) -> OpenAI:
+    from bot.conversation.llm import openai_client
+
+    return openai_client(settings)
 
 
 def _answer_recorder(settings: Settings, pool: ConnectionPool) -> Callable[[AnswerRecord], None]:

@@ -209,8 +209,7 @@ MESSAGES: dict[str, str] = {
         "group DMs."
     ),
     "whoknows.what_others_see": (
-        "your name, the topics you've talked about in public channels, and links to those "
-        "messages"
+        "your name, the topics you've talked about in public channels, and links to those messages"
     ),
     "whoknows.too_long": (
         "That topic is too long ({limit} characters at most). Try a word or two, e.g. "
@@ -269,7 +268,6 @@ MESSAGES: dict[str, str] = {
         "admin to reinstall the app with its current manifest, which asks for that permission."
     ),
     "catchup.failed": (
-        "Sorry, I couldn't write the summary just now. Please try *Catch me up* again in a "
-        "moment."
+        "Sorry, I couldn't write the summary just now. Please try *Catch me up* again in a moment."
     ),
 }

@@ -5,7 +5,8 @@ ends with something the person can see, even when the database or the model fail
 is raised to the caller (a raise in a Lambda async invocation would be retried and repeat work).
 Handlers: the conversation turn (bot/conversation/turn.py), memory commands
 (bot/slack/memory_commands.py), the Home tab (bot/slack/home_publisher.py), answer feedback
-(bot/slack/feedback.py) and maintenance (bot/memory/maintenance.py).
+(bot/slack/feedback.py), Catch me up (bot/conversation/catch_up.py), /whoknows
+(bot/slack/who_knows.py) and maintenance (bot/memory/maintenance.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.conversation.catch_up import CatchUp
 from bot.conversation.turn import Turn
 from bot.i18n.catalogue import ENGLISH, Translator
 from bot.jobs import deadlines
@@ -30,6 +32,7 @@ from bot.slack.home_publisher import HomePublisher
 from bot.slack.memory_commands import MemoryCommands
 from bot.slack.notices import apologise
 from bot.slack.profiles import Profiles
+from bot.slack.who_knows import WhoKnows
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,8 @@ class Worker:
         maintenance: Maintenance,
         claims: EventClaims,
         profiles: Profiles,
+        catch_up: CatchUp,
+        who_knows: WhoKnows,
         database_ready: DatabaseReady = lambda **_: True,
         webhook: Callable[[str], WebhookClient] = WebhookClient,
     ) -> None:
@@ -80,6 +85,10 @@ class Worker:
             "set_private_in_channels": home.set_private_in_channels,
             # answers
             "feedback": feedback.record,
+            # working for the person: a private catch-up, who knows what
+            "catch_up": catch_up.run,
+            "who_knows": who_knows.find,
+            "set_findable": who_knows.set_findable,
             # the installation
             "uninstalled": maintenance.uninstalled,
         }
