@@ -11,7 +11,7 @@ from bot.slack.block_kit import Block, context, section
 from bot.slack.mrkdwn import split_markdown, to_mrkdwn
 
 # The summary names people as <@U…>, which to_mrkdwn escapes like any other "<".
-_ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{2,})&gt;")
+_ESCAPED_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
 _CITATION = re.compile(r"\[(\d{1,4})\]")
 MAX_SUMMARY_BLOCKS = 10
 

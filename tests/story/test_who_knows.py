@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import parse_qsl
 
 import pytest
 
 import bot.lambda_handler as lambda_handler
 from bot.slack import whoknows_views
 from tests.story.test_lambda import deployment  # noqa: F401 - the Lambda deployment fixture
+from tests.story.test_socket_mode import served_bot  # noqa: F401 - `bot serve` over Socket Mode
 from tests.support import slack_requests as sr
 from tests.support.harness import SIGNING_SECRET
 
@@ -184,3 +186,14 @@ def test_who_knows_through_the_lambda_handler(deployment, fake_slack, pool):  # 
     with pool.connection() as conn:
         findable = conn.execute("SELECT user_id FROM bot_user_prefs WHERE findable").fetchall()
     assert [r["user_id"] for r in findable] == ["U1"]
+
+
+def test_who_knows_over_socket_mode(served_bot, fake_slack, bot):  # noqa: F811
+    _in_public(bot, "U1", "I love Rust")  # learned (and opted in) through the in-process bot
+    _share(bot, "U1")
+    body = sr.command_body(
+        "/whoknows", "rust", user="U7", team_id="T1", response_url=fake_slack.response_url("sm")
+    )
+    served_bot.ack(served_bot.send("slash_commands", dict(parse_qsl(body))), timeout=60)
+    (listing,) = fake_slack.wait_for("response_url:sm", timeout=30)
+    assert listing.params["response_type"] == "ephemeral" and "<@U1>" in listing.params["text"]
