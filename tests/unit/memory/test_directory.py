@@ -40,8 +40,9 @@ def test_only_findable_people_and_only_memories_said_in_public(settings, pool, c
     public = [ConversationKind.PUBLIC_CHANNEL]
     _remember(conversation, pool, "U1", "Rust", kinds=public, level=30)
     _remember(conversation, pool, "U2", "Rust", kinds=public, level=90)
-    _remember(conversation, pool, "U3", "Rust", kinds=[ConversationKind.HOME])  # typed in, never said
-    _remember(conversation, pool, "U4", "Rust", kinds=[*public, ConversationKind.DM])  # shaped in a DM
+    # Typed into the Home tab (never said anywhere), and shaped in a DM as well:
+    _remember(conversation, pool, "U3", "Rust", kinds=[ConversationKind.HOME])
+    _remember(conversation, pool, "U4", "Rust", kinds=[*public, ConversationKind.DM])
     _remember(conversation, pool, "U5", "Rust", kinds=public)  # never opted in
     _remember(conversation, pool, "U6", "Rust", kinds=public, scope="T2")  # another installation
     for user in ("U1", "U2", "U3", "U4"):
