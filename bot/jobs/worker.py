@@ -6,8 +6,9 @@ is raised to the caller (a raise in a Lambda async invocation would be retried a
 Handlers: the conversation turn (bot/conversation/turn.py), suggested prompts
 (bot/conversation/suggestions.py), edited and deleted messages (bot/conversation/edits.py),
 memory commands (bot/slack/memory_commands.py), the Home tab (bot/slack/home_publisher.py),
-answer feedback (bot/slack/feedback.py), maintenance (bot/memory/maintenance.py) and the tech
-digest (bot/slack/digest_delivery.py, bot/slack/digest_settings.py; its fan-out is
+answer feedback (bot/slack/feedback.py), Catch me up (bot/conversation/catch_up.py), /whoknows
+(bot/slack/who_knows.py), maintenance (bot/memory/maintenance.py) and the tech digest
+(bot/slack/digest_delivery.py, bot/slack/digest_settings.py; its fan-out is
 bot/jobs/digest_schedule.py).
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.conversation.catch_up import CatchUp
 from bot.conversation.edits import MessageEdits
 from bot.conversation.suggestions import Suggestions
 from bot.conversation.turn import Turn
@@ -39,6 +41,7 @@ from bot.slack.home_publisher import HomePublisher
 from bot.slack.memory_commands import MemoryCommands
 from bot.slack.notices import apologise
 from bot.slack.profiles import Profiles
+from bot.slack.who_knows import WhoKnows
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,8 @@ class Worker:
         digest_fan_out: DigestFanOut,
         claims: EventClaims,
         profiles: Profiles,
+        catch_up: CatchUp,
+        who_knows: WhoKnows,
         database_ready: DatabaseReady = lambda **_: True,
         webhook: Callable[[str], WebhookClient] = WebhookClient,
     ) -> None:
@@ -98,6 +103,10 @@ class Worker:
             "set_private_in_channels": home.set_private_in_channels,
             # answers
             "feedback": feedback.record,
+            # working for the person: a private catch-up, who knows what
+            "catch_up": catch_up.run,
+            "who_knows": who_knows.find,
+            "set_findable": who_knows.set_findable,
             # the installation
             "uninstalled": maintenance.uninstalled,
             # the tech digest
