@@ -80,6 +80,10 @@ class Settings:
     emit_metrics: bool = False
     web_search: bool = True  # WEB_SEARCH=on|off: answers may search the web (bot.conversation.llm)
     log_level: str = "INFO"
+    # An installation whose bot token stays revoked this long is erased by the sweep.
+    revoked_grace_days: int = 30
+    # On AWS: the failure queue (SQS), purged of a person's failed jobs when they are erased.
+    failure_queue_url: str | None = None
 
     @property
     def memory_ttl_minutes(self) -> int | None:
@@ -114,6 +118,8 @@ class Settings:
             in ("on", "true", "1"),
             web_search=(_str(env, "WEB_SEARCH", "on") or "on").lower() not in ("off", "false", "0"),
             log_level=(_str(env, "LOG_LEVEL", "INFO") or "INFO").upper(),
+            revoked_grace_days=_int(env, "REVOKED_GRACE_DAYS", cls.revoked_grace_days, minimum=0),
+            failure_queue_url=_str(env, "FAILURE_QUEUE_URL"),
         )
 
     def require(self, *names: str) -> None:

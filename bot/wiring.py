@@ -28,8 +28,12 @@ if TYPE_CHECKING:
     from bot.conversation.core import Conversation
     from bot.db.answer_log import AnswerRecord
     from bot.jobs.ledger import DatabaseReady
+    from bot.jobs.types import Job
     from bot.jobs.worker import Worker
+    from bot.memory.erasure import PurgeFailedJobs
+    from bot.memory.installation import Installation
     from bot.memory.service import MemoryService
+    from bot.memory.watermarks import Watermarks
     from bot.slack.attachments import Attachments
 
 T = TypeVar("T")
@@ -96,9 +100,10 @@ def build_worker(
     from bot.jobs.ledger import EventClaims, Ledger
     from bot.jobs.worker import Worker
     from bot.memory.adoption import ScopeProvider
-    from bot.memory.installation import InstallationResolver
+    from bot.memory.installation import InstallationResolver, working_scope
     from bot.memory.maintenance import Maintenance
     from bot.memory.preferences import PreferenceStore
+    from bot.memory.watermarks import Watermarks
     from bot.slack.feedback import AnswerFeedback
     from bot.slack.home_publisher import HomePublisher
     from bot.slack.memory_commands import MemoryCommands
@@ -108,9 +113,11 @@ def build_worker(
         lambda: build_conversation(settings, pool=pool, openai=openai, chat_model=chat_model)
     )
     prefs = PreferenceStore(pool)
+    watermarks = Watermarks(pool)
     scopes = ScopeProvider(
         InstallationResolver(slack), pool, ttl_minutes=settings.memory_ttl_minutes
     )
+    purge_failed = _failure_queue_purge(settings)
 
     def memories() -> MemoryService:
         return conversation().memories
@@ -130,6 +137,7 @@ def build_worker(
         conversation=conversation,
         claims=claims,
         prefs=prefs,
+        watermarks=watermarks,
         installation=scopes.get,
         channel_kinds=ChannelKinds(slack),
         on_learned=home.publish_quietly,
@@ -146,16 +154,45 @@ def build_worker(
             installation=scopes.get,
             webhook=webhook,
             home=home,
+            purge_failed=purge_failed,
         ),
         home=home,
         feedback=AnswerFeedback(slack=slack, pool=pool, installation=scopes.get),
         maintenance=Maintenance(
-            pool=pool, memories=memories, forget_installation_cache=scopes.forget
+            pool=pool,
+            memories=memories,
+            forget_installation_cache=scopes.forget,
+            installation=scopes.get,
+            working_scope=lambda: working_scope(slack),
+            revoked_grace_days=settings.revoked_grace_days,
+            purge_failed=purge_failed,
         ),
         claims=claims,
+        predates_erasure=_erasure_check(watermarks, scopes.get),
         database_ready=database_ready,
         webhook=webhook,
     )
+
+
+def _erasure_check(
+    watermarks: Watermarks, installation: Callable[[], Installation]
+) -> Callable[[Job], bool]:
+    """Whether a job was issued before its person's (or its installation's) last erasure."""
+
+    def predates_erasure(job: Job) -> bool:
+        # An uninstall names its installation; every other job is this installation's.
+        return watermarks.predate(job.get("scope_id") or installation().scope_id, job)
+
+    return predates_erasure
+
+
+def _failure_queue_purge(settings: Settings) -> PurgeFailedJobs | None:
+    """On AWS, erasing a person also takes their failed jobs out of the failure queue."""
+    if not settings.failure_queue_url:
+        return None
+    from bot.aws.failure_queue import FailureQueue, sqs_client
+
+    return FailureQueue(settings.failure_queue_url, sqs_client).purge
 
 
 def _answer_recorder(settings: Settings, pool: ConnectionPool) -> Callable[[AnswerRecord], None]:

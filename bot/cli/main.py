@@ -33,7 +33,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     replay.add_argument(
         "--queue-url",
-        default=os.environ.get("FAILURE_QUEUE_URL"),
         help="the failure queue (default: FAILURE_QUEUE_URL; the stack's FailureQueueUrl output)",
     )
     replay.add_argument(
@@ -117,14 +116,20 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _sweep(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.wiring import build_conversation
+    from bot.wiring import build_worker, slack_client
 
     pool = _open_database(settings)
     try:
-        swept = build_conversation(settings, pool=pool).memories.sweep_expired()
+        # The very sweep `bot serve` and the daily schedule run.
+        swept = build_worker(settings, slack=slack_client(settings), pool=pool).sweep()
     finally:
         pool.close()
-    print(f"Deleted {swept} expired memories.")
+    print(f"Deleted {swept.expired} expired memories.")
+    if swept.installations:
+        print(
+            f"Erased {swept.installations} installation(s) whose bot token stayed revoked for "
+            f"{settings.revoked_grace_days} days."
+        )
     return 0
 
 
@@ -135,7 +140,8 @@ def _replay_failed(settings: Settings, args: argparse.Namespace) -> int:
     from bot.jobs.signing import JobSigner
 
     settings.require("SLACK_SIGNING_SECRET")
-    if not args.queue_url or not args.function:
+    queue_url = args.queue_url or settings.failure_queue_url
+    if not queue_url or not args.function:
         raise ConfigError(
             "Name the failure queue and the function: --queue-url and --function, or "
             "FAILURE_QUEUE_URL and BOT_FUNCTION_NAME (the stack's outputs)."
@@ -143,7 +149,7 @@ def _replay_failed(settings: Settings, args: argparse.Namespace) -> int:
     result = replay_failed(
         boto3.client("sqs"),
         boto3.client("lambda"),
-        queue_url=args.queue_url,
+        queue_url=queue_url,
         function_name=args.function,
         signer=JobSigner(settings.slack_signing_secret or ""),
         limit=max(1, args.max),
@@ -170,7 +176,7 @@ def _forget_user(settings: Settings, args: argparse.Namespace) -> int:
     from bot.memory.erasure import forget_user_everywhere
 
     user = args.user_id.strip()
-    if not user or "." in user or "%" in user:
+    if not user or "." in user or "%" in user or user == "*":
         raise ConfigError(f"{user!r} doesn't look like a Slack user ID (e.g. U012AB3CD).")
     pool = _open_database(settings)
     try:
@@ -181,6 +187,19 @@ def _forget_user(settings: Settings, args: argparse.Namespace) -> int:
         f"Erased everything about {user}: {erased.memories} memories and {erased.other_rows} "
         "other rows (settings, answer log, what the memory cap let go)."
     )
+    if settings.failure_queue_url:
+        from bot.aws.failure_queue import FailureQueue, sqs_client
+
+        try:
+            removed = FailureQueue(settings.failure_queue_url, sqs_client).purge(erased.covers)
+        except Exception as exc:  # noqa: BLE001 - told; the database erasure stands
+            print(
+                f"bot: could not purge the failure queue ({type(exc).__name__}). Run this again "
+                "with AWS credentials, or the daily sweep will.",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"Removed {removed} of their failed jobs from the failure queue.")
     return 0
 
 

@@ -6,6 +6,10 @@ is raised to the caller (a raise in a Lambda async invocation would be retried a
 Handlers: the conversation turn (bot/conversation/turn.py), memory commands
 (bot/slack/memory_commands.py), the Home tab (bot/slack/home_publisher.py), answer feedback
 (bot/slack/feedback.py) and maintenance (bot/memory/maintenance.py).
+
+Before any handler, a job must be fresh (bot/jobs/freshness.py): issued within Lambda's retry
+window, or replayed by `bot replay-failed` within it. A replayed job issued before the person's
+last erasure is skipped whole; any other writes nothing of theirs (bot/memory/watermarks.py).
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from slack_sdk.webhook import WebhookClient
 from bot.conversation.turn import Turn
 from bot.jobs import deadlines
 from bot.jobs.deadlines import Deadline
+from bot.jobs.freshness import is_replay, why_refused
 from bot.jobs.ledger import DatabaseReady, EventClaims
 from bot.jobs.types import Job, JobHandler
 from bot.logs import job_ids
-from bot.memory.maintenance import Maintenance
+from bot.memory.maintenance import Maintenance, Swept
 from bot.slack.feedback import AnswerFeedback
 from bot.slack.home_publisher import HomePublisher
 from bot.slack.memory_commands import MemoryCommands
@@ -48,14 +53,18 @@ class Worker:
         feedback: AnswerFeedback,
         maintenance: Maintenance,
         claims: EventClaims,
+        predates_erasure: Callable[[Job], bool],
         database_ready: DatabaseReady = lambda **_: True,
         webhook: Callable[[str], WebhookClient] = WebhookClient,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._slack = slack
         self._maintenance = maintenance
         self._claims = claims
+        self._predates_erasure = predates_erasure
         self._database_ready = database_ready
         self._webhook = webhook
+        self._clock = clock
         self.handlers: dict[str, JobHandler] = {
             # conversation
             "reply": turn.reply,
@@ -78,6 +87,7 @@ class Worker:
             "feedback": feedback.record,
             # the installation
             "uninstalled": maintenance.uninstalled,
+            "revoked": maintenance.revoked,
         }
         # A reply claims its event itself, after showing the person it is working and so that
         # it can still answer (without memories) when the database is down.
@@ -99,9 +109,15 @@ class Worker:
         if handler is None:
             log.error("unknown job kind", extra={"job_kind": kind})
             return
+        refused = why_refused(job, self._clock())
+        if refused:
+            log.warning("job refused", extra={"reason": refused, **job_ids(job)})
+            return
         started = time.perf_counter()
         claimed = kind not in self._claims_itself and kind not in self._unclaimed
         try:
+            if is_replay(job) and self._replayed_too_late(job):
+                return
             if claimed and not self._claims.first_time(job, self._waking_notice(job)):
                 log.info("duplicate job ignored", extra=job_ids(job))
                 return
@@ -119,6 +135,15 @@ class Worker:
                 extra={**job_ids(job), "ms": round((time.perf_counter() - started) * 1000)},
             )
 
+    def _replayed_too_late(self, job: Job) -> bool:
+        """A replay of something the person has since had erased: skipped, not even answered."""
+        if not self._database_ready():
+            raise ConnectionError("database not reachable")
+        if not self._predates_erasure(job):
+            return False
+        log.info("replayed job predates the person's erasure; skipped", extra=job_ids(job))
+        return True
+
     def _waking_notice(self, job: Job) -> Callable[[], None] | None:
         """Tell someone waiting on a command that the database is resuming (Aurora takes
         15-30 s after a pause), rather than leaving them with silence."""
@@ -134,8 +159,8 @@ class Worker:
 
         return tell
 
-    def sweep(self) -> int:
-        """Expire memories past their TTL (the daily schedule)."""
+    def sweep(self) -> Swept:
+        """The daily schedule: expire memories, erase installations revoked too long ago."""
         if not self._database_ready():
             raise ConnectionError("database not reachable")
         return self._maintenance.sweep()

@@ -6,7 +6,8 @@ recalled as the existing ones, so learning needs no search of its own. Writing h
 one transaction under a per-person PostgreSQL advisory lock: concurrent messages from one person
 (threads here, Lambda containers in production) are applied one after another, each seeing what
 the previous one wrote, and a memory whose normalised topic is already known updates that one
-instead of adding a second. All texts to embed go to the embedding API in one call.
+instead of adding a second. All texts to embed go to the embedding API in one call. Under that
+lock a message said before the person's last erasure is refused (bot/memory/watermarks.py).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from bot.memory.schema import (
     namespace,
     new_key,
     normalise_topic,
-    person_lock,
     prefix,
 )
+from bot.memory.watermarks import hold_for_write
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -79,8 +80,12 @@ class Learner:
         text: str,
         source: Source,
         existing: Sequence[Memory] = (),
+        *,
+        issued_at: float | None = None,
     ) -> Learned:
-        """Extract memories from the person's own words and store them."""
+        """Extract memories from the person's own words and store them; `issued_at` is when
+        the words were handed over (None: now). Raises Superseded if the person was erased
+        since then."""
         if not text.strip():
             return Learned([], [])
         known = {m.key: m for m in existing}
@@ -100,7 +105,7 @@ class Learner:
             changes.append((item.id if old else None, item.content))
         if not changes:
             return Learned([], [])
-        return self._write(scope_id, user_id, changes, source)
+        return self._write(scope_id, user_id, changes, source, issued_at)
 
     def _write(
         self,
@@ -108,12 +113,13 @@ class Learner:
         user_id: str,
         changes: list[tuple[str | None, UserTechInterest]],
         source: Source,
+        issued_at: float | None,
     ) -> Learned:
         from langgraph.store.base import PutOp
 
         ns = namespace(scope_id, user_id)
         with self._pool.connection() as conn, conn.transaction():
-            person_lock(conn, scope_id, user_id)
+            hold_for_write(conn, scope_id, user_id, issued_at)
             rows = conn.execute(
                 f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND {LIVE}",
                 (prefix(scope_id, user_id),),

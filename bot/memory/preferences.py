@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 
 from psycopg_pool import ConnectionPool
 
+from bot.memory.watermarks import hold_for_write, record_settings_change
+
 
 @dataclass(frozen=True)
 class Preferences:
@@ -32,9 +34,17 @@ class PreferenceStore:
             ).fetchone()
         return Preferences(**row) if row else Preferences()
 
-    def update(self, scope_id: str, user_id: str, **changes: bool) -> Preferences:
-        """Change some settings; a person back at the defaults keeps no row at all."""
+    def update(
+        self, scope_id: str, user_id: str, *, issued_at: float | None = None, **changes: bool
+    ) -> Preferences:
+        """Change some settings, as asked by a job issued at `issued_at` (None: now); a person
+        back at the defaults keeps no row at all.
+
+        Raises Superseded for a job issued before the person's last erasure or settings change:
+        a replayed "learning on" must not undo a later "off".
+        """
         with self._pool.connection() as conn, conn.transaction():
+            hold_for_write(conn, scope_id, user_id, issued_at, settings=True)
             row = conn.execute(
                 "SELECT learning_enabled, private_in_channels FROM bot_user_prefs "
                 "WHERE team_id = %s AND user_id = %s FOR UPDATE",
@@ -55,4 +65,5 @@ class PreferenceStore:
                     "private_in_channels = EXCLUDED.private_in_channels, updated_at = now()",
                     (scope_id, user_id, prefs.learning_enabled, prefs.private_in_channels),
                 )
+            record_settings_change(conn, scope_id, user_id, issued_at)
         return prefs

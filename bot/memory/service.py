@@ -23,9 +23,9 @@ from bot.memory.schema import (
     namespace,
     new_key,
     normalise_topic,
-    person_lock,
     prefix,
 )
+from bot.memory.watermarks import hold_for_write
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -136,17 +136,19 @@ class MemoryService:
         *,
         private: bool,
         key: str | None = None,
+        issued_at: float | None = None,
     ) -> Memory:
         """Write what the person typed in the editor, re-embedded, in one transaction.
 
         One memory per topic: if the (new) topic names another of their memories, that one
-        is replaced by this one.
+        is replaced by this one. Raises Superseded if the person was erased after the job
+        asking for it was issued (`issued_at`; None: now).
         """
         from langgraph.store.base import PutOp
 
         ns = namespace(scope_id, user_id)
         with self._pool.connection() as conn, conn.transaction():
-            person_lock(conn, scope_id, user_id)
+            hold_for_write(conn, scope_id, user_id, issued_at)
             old = self.get(scope_id, user_id, key) if key else None
             sources = old.sources if old else (Source(ConversationKind.HOME),)
             memory = Memory(
