@@ -32,6 +32,7 @@ from connection_budget import bot_concurrency
 from constructs import Construct
 
 from bot.jobs.deadlines import FUNCTION_TIMEOUT_S
+from bot.jobs.freshness import ASYNC_MAX_EVENT_AGE_S, FAILURE_RETENTION_DAYS
 
 BOT_HANDLER = "bot.lambda_handler.handler"
 MIGRATE_HANDLER = "bot.lambda_handler.migrate_handler"
@@ -56,8 +57,10 @@ DEFAULT_BACKUP_RETENTION_DAYS = 7
 # What the daily schedule sends the bot function; bot.lambda_handler runs the sweep for it.
 SWEEP_EVENT = {"memory_bot_task": "sweep"}
 # Lambda keeps a failed async event for at most 6 h of retries; the queue keeps it 14 days, the
-# SQS maximum, so a failure over a long weekend is still there to replay after the fix.
-FAILURE_RETENTION = Duration.days(14)
+# SQS maximum, so a failure over a long weekend is still there to replay after the fix. Both
+# come from bot/jobs/freshness.py, whose worker refuses jobs older than they allow.
+MAX_EVENT_AGE = Duration.seconds(ASYNC_MAX_EVENT_AGE_S)
+FAILURE_RETENTION = Duration.days(FAILURE_RETENTION_DAYS)
 
 
 class MemoryBotStack(Stack):
@@ -260,11 +263,15 @@ class MemoryBotStack(Stack):
             # exhaust the database, only be throttled, which is alarmed.
             reserved_concurrent_executions=bot_concurrency(DATABASE_MAX_ACU),
             on_failure=destinations.SqsDestination(self.failure_queue),
+            max_event_age=MAX_EVENT_AGE,
             log_group=self._log_group("BotLogs"),
             **common,
         )
         for secret in (self.app_secret, db_secret):
             secret.grant_read(self.function)
+        # Erasing a person takes their failed jobs (their words) out of the queue.
+        self.function.add_environment("FAILURE_QUEUE_URL", self.failure_queue.queue_url)
+        self.failure_queue.grant_consume_messages(self.function)
         self._allow_self_invoke(self.function)
 
         # Slack signs every request and the handler verifies the signature, so the URL itself

@@ -317,6 +317,36 @@ def test_failed_async_jobs_go_to_an_encrypted_queue_kept_14_days(
     assert [st["Resource"] for st in sends] == [{"Fn::GetAtt": [failure_queue, "Arn"]}]
 
 
+def test_lambda_retries_no_longer_than_the_worker_accepts_a_job(
+    resources: dict, failure_queue: str
+) -> None:
+    from bot.jobs.freshness import ASYNC_MAX_EVENT_AGE_S, FAILURE_RETENTION_DAYS
+
+    config = resources[only(logical_ids(resources, "AWS::Lambda::EventInvokeConfig"))]
+    assert config["Properties"]["MaximumEventAgeInSeconds"] == ASYNC_MAX_EVENT_AGE_S
+    retention = resources[failure_queue]["Properties"]["MessageRetentionPeriod"]
+    assert retention == FAILURE_RETENTION_DAYS * 24 * 3600
+
+
+def test_the_bot_can_purge_the_failure_queue_of_an_erased_person(
+    resources: dict, failure_queue: str, bot_fn: str
+) -> None:
+    env = resources[bot_fn]["Properties"]["Environment"]["Variables"]
+    assert env["FAILURE_QUEUE_URL"] == {"Ref": failure_queue}
+    granted = {
+        action
+        for st in statements_of_role(resources, role_of(resources, bot_fn))
+        if st["Effect"] == "Allow" and st["Resource"] == {"Fn::GetAtt": [failure_queue, "Arn"]}
+        for action in as_list(st["Action"])
+    }
+    assert {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+    } <= granted
+
+
 def test_failure_queue_refuses_plain_http(resources: dict, failure_queue: str) -> None:
     policies = [
         res["Properties"]
@@ -523,7 +553,10 @@ def test_migration_trigger_runs_after_the_cluster(
     props = resources[migrate_fn]["Properties"]
     assert props["Runtime"] == "python3.12"
     assert props["Code"] == resources[bot_fn]["Properties"]["Code"]
-    assert props["Environment"] == resources[bot_fn]["Properties"]["Environment"]
+    # The same settings, but for the failure queue only the bot purges.
+    bot_env = dict(resources[bot_fn]["Properties"]["Environment"]["Variables"])
+    del bot_env["FAILURE_QUEUE_URL"]
+    assert props["Environment"]["Variables"] == bot_env
     # Room to retry while a paused cluster resumes.
     assert props["Timeout"] >= 300
 
