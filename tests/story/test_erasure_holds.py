@@ -200,9 +200,7 @@ def test_a_dm_reply_job_captured_before_forget_and_run_after_leaves_no_memory_of
     assert _memories(pool, "U1") == ["Kotlin"]
 
 
-def test_an_uninstall_is_a_watermark_for_everyone_in_the_installation(
-    deployment, pool, fake_slack
-):
+def test_an_uninstall_is_a_watermark_for_everyone_in_the_installation(deployment, pool, fake_slack):
     late = deployment.dm("U1", "I'm learning Rust") + deployment.dm("U2", "I use Go", "D2")
     body = sr.event_body({"type": "app_uninstalled"}, team_id="T1")
     assert deployment.request(body)["statusCode"] == 200
@@ -242,9 +240,7 @@ def test_a_replayed_learning_on_after_a_later_off_leaves_learning_off(
     assert _memories(pool, "U1") == []
 
 
-def test_an_add_memory_retried_or_replayed_after_forget_saves_nothing(
-    deployment, pool, fake_slack
-):
+def test_an_add_memory_retried_or_replayed_after_forget_saves_nothing(deployment, pool, fake_slack):
     view = {"callback_id": memory_views.MEMORY_EDITOR, "private_metadata": json.dumps({"key": ""})}
     values = {
         "topic": {"value": "Bluebird"},
