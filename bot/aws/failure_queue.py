@@ -77,11 +77,13 @@ class FailureQueue:
                 fresh = [m for m in messages if m["MessageId"] not in seen]
                 if not fresh:
                     break
-                gone = []
-                for message in fresh:
-                    seen.add(message["MessageId"])
-                    job = job_of(message.get("Body", ""))
-                    (gone if job is not None and doomed(job) else kept).append(message)
+                seen |= {m["MessageId"] for m in fresh}
+                try:
+                    gone = [m for m in fresh if _names(doomed, m)]
+                except Exception:
+                    kept += fresh  # shown again, not hidden for the scan's length
+                    raise
+                kept += [m for m in fresh if m not in gone]
                 removed += self._delete(sqs, gone)
         finally:
             self._show_again(sqs, kept)
@@ -109,6 +111,11 @@ class FailureQueue:
         if self._client is None:
             self._client = self._client_factory()
         return self._client
+
+
+def _names(doomed: Callable[[Job], bool], message: dict[str, Any]) -> bool:
+    job = job_of(message.get("Body", ""))
+    return job is not None and doomed(job)
 
 
 def _entries(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
