@@ -30,8 +30,10 @@ if TYPE_CHECKING:
     from bot.jobs.ledger import DatabaseReady
     from bot.jobs.types import Job
     from bot.jobs.worker import Worker
+    from bot.memory.adoption import ScopeProvider
     from bot.memory.erasure import PurgeFailedJobs
     from bot.memory.installation import Installation
+    from bot.memory.maintenance import Maintenance
     from bot.memory.service import MemoryService
     from bot.memory.watermarks import Watermarks
     from bot.slack.attachments import Attachments
@@ -100,8 +102,7 @@ def build_worker(
     from bot.jobs.ledger import EventClaims, Ledger
     from bot.jobs.worker import Worker
     from bot.memory.adoption import ScopeProvider
-    from bot.memory.installation import InstallationResolver, working_scope
-    from bot.memory.maintenance import Maintenance
+    from bot.memory.installation import InstallationResolver
     from bot.memory.preferences import PreferenceStore
     from bot.memory.watermarks import Watermarks
     from bot.slack.feedback import AnswerFeedback
@@ -158,19 +159,40 @@ def build_worker(
         ),
         home=home,
         feedback=AnswerFeedback(slack=slack, pool=pool, installation=scopes.get),
-        maintenance=Maintenance(
-            pool=pool,
-            memories=memories,
-            forget_installation_cache=scopes.forget,
-            installation=scopes.get,
-            working_scope=lambda: working_scope(slack),
-            revoked_grace_days=settings.revoked_grace_days,
-            purge_failed=purge_failed,
+        maintenance=build_maintenance(
+            settings, slack=slack, pool=pool, memories=memories, scopes=scopes
         ),
         claims=claims,
         predates_erasure=_erasure_check(watermarks, scopes.get),
         database_ready=database_ready,
         webhook=webhook,
+    )
+
+
+def build_maintenance(
+    settings: Settings,
+    *,
+    slack: WebClient,
+    pool: ConnectionPool,
+    memories: Callable[[], MemoryService],
+    scopes: ScopeProvider | None = None,
+) -> Maintenance:
+    """Uninstall, revocation and the daily sweep: the same for the worker and `bot sweep`."""
+    from bot.memory.adoption import ScopeProvider
+    from bot.memory.installation import InstallationResolver, working_scope
+    from bot.memory.maintenance import Maintenance
+
+    scopes = scopes or ScopeProvider(
+        InstallationResolver(slack), pool, ttl_minutes=settings.memory_ttl_minutes
+    )
+    return Maintenance(
+        pool=pool,
+        memories=memories,
+        forget_installation_cache=scopes.forget,
+        installation=scopes.get,
+        working_scope=lambda: working_scope(slack),
+        revoked_grace_days=settings.revoked_grace_days,
+        purge_failed=_failure_queue_purge(settings),
     )
 
 

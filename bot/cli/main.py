@@ -116,12 +116,17 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _sweep(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.wiring import build_worker, slack_client
+    from bot.wiring import build_conversation, build_maintenance, slack_client
 
     pool = _open_database(settings)
     try:
         # The very sweep `bot serve` and the daily schedule run.
-        swept = build_worker(settings, slack=slack_client(settings), pool=pool).sweep()
+        swept = build_maintenance(
+            settings,
+            slack=slack_client(settings),
+            pool=pool,
+            memories=lambda: build_conversation(settings, pool=pool).memories,
+        ).sweep()
     finally:
         pool.close()
     print(f"Deleted {swept.expired} expired memories.")
