@@ -9,8 +9,8 @@ from pathlib import Path
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
-# What each setting is for, so a missing one can be explained rather than just named.
-_HELP = {
+# What each setting is for, so a missing or wrong one can be explained rather than just named.
+SETTING_HELP = {
     "SLACK_BOT_TOKEN": (
         "the Bot User OAuth Token (xoxb-...) from your Slack app's 'OAuth & Permissions' page"
     ),
@@ -103,7 +103,7 @@ class Settings:
             openai_timeout=_float(env, "OPENAI_TIMEOUT", 60.0),
             openai_max_retries=_int(env, "OPENAI_MAX_RETRIES", 2, minimum=0),
             database_url=_str(env, "DATABASE_URL"),
-            data_dir=Path(_str(env, "BOT_DATA_DIR", ".data")),
+            data_dir=project_dir() / _str(env, "BOT_DATA_DIR", ".data"),
             chat_model=_str(env, "CHAT_MODEL", cls.chat_model),
             memory_model=_str(env, "MEMORY_MODEL", cls.memory_model),
             embedding_model=_str(env, "EMBEDDING_MODEL", cls.embedding_model),
@@ -128,13 +128,22 @@ class Settings:
         missing = [name for name, attr in attrs.items() if not getattr(self, attr)]
         if not missing:
             return
-        lines = [f"  {name}: {_HELP.get(name, 'required')}" for name in missing]
+        lines = [f"  {name}: {SETTING_HELP.get(name, 'required')}" for name in missing]
         raise ConfigError(
             "Missing configuration:\n"
             + "\n".join(lines)
             + "\nSet them in the environment or in a .env file next to README.md "
             "(see .env.example)."
         )
+
+
+def project_dir() -> Path:
+    """Where `.env` is read from and a relative BOT_DATA_DIR (default `.data`) lives: the source
+    checkout the bot runs from, wherever it is started; the current directory for an installed
+    package. One place, so `bot chat` in another folder still finds the memories `make run` made.
+    """
+    checkout = Path(__file__).resolve().parents[1]
+    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
 
 
 def _with_slash(url: str | None) -> str:

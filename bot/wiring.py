@@ -108,8 +108,11 @@ def build_worker(
     from bot.slack.feedback import AnswerFeedback
     from bot.slack.home_publisher import HomePublisher
     from bot.slack.memory_commands import MemoryCommands
+    from bot.slack.profiles import Profiles
 
     webhook = slack_webhooks(settings)
+    # Each person's language and time zone, asked of Slack once per person per hour.
+    profiles = Profiles(slack)
     conversation = _once(
         lambda: build_conversation(settings, pool=pool, openai=openai, chat_model=chat_model)
     )
@@ -131,6 +134,7 @@ def build_worker(
         installation=scopes.get,
         cap=settings.memory_max_per_person,
         ttl_days=settings.memory_ttl_days,
+        profiles=profiles,
     )
     claims = EventClaims(Ledger(pool), database_ready)
     turn = Turn(
@@ -144,6 +148,7 @@ def build_worker(
         on_learned=home.publish_quietly,
         on_answer=_answer_recorder(settings, pool),
         read_files=_file_reader(settings, slack),
+        profiles=profiles,
     )
     return Worker(
         slack=slack,
@@ -156,14 +161,16 @@ def build_worker(
             webhook=webhook,
             home=home,
             purge_failed=purge_failed,
+            profiles=profiles,
         ),
         home=home,
-        feedback=AnswerFeedback(slack=slack, pool=pool, installation=scopes.get),
+        feedback=AnswerFeedback(slack=slack, pool=pool, installation=scopes.get, profiles=profiles),
         maintenance=build_maintenance(
             settings, slack=slack, pool=pool, memories=memories, scopes=scopes
         ),
         claims=claims,
         predates_erasure=_erasure_check(watermarks, scopes.get),
+        profiles=profiles,
         database_ready=database_ready,
         webhook=webhook,
     )

