@@ -72,10 +72,9 @@ dist/lambda.zip: requirements/lambda.txt scripts/package_lambda.py $(shell find 
 	$(MAKE) package
 
 bench: $(VENV)/.dev dist/lambda.zip  ## Print the benchmark tables (quick defaults)
-	$(PY) benchmarks/lambda_perf.py
-	$(PY) benchmarks/message_cost.py
-	$(PY) benchmarks/memory_scale.py
-	$(PY) benchmarks/turn_latency.py
+	@status=0; for name in lambda_perf message_cost memory_scale turn_latency write_guard; do \
+		echo "$(PY) -m benchmarks.$$name"; $(PY) -m benchmarks.$$name || status=1; \
+	done; exit $$status
 
 clean:  ## Delete .venv, dist/ and .data/ (the embedded database: every memory kept locally)
 	rm -rf $(VENV) build dist .data

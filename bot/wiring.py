@@ -98,6 +98,8 @@ def build_worker(
     chat_model: BaseChatModel | None = None,
     database_ready: DatabaseReady = lambda **_: True,
 ) -> Worker:
+    from bot.conversation.edits import MessageEdits
+    from bot.conversation.suggestions import Suggestions
     from bot.conversation.turn import ChannelKinds, Turn
     from bot.jobs.ledger import EventClaims, Ledger
     from bot.jobs.worker import Worker
@@ -137,6 +139,7 @@ def build_worker(
         profiles=profiles,
     )
     claims = EventClaims(Ledger(pool), database_ready)
+    channel_kinds = ChannelKinds(slack)
     turn = Turn(
         slack=slack,
         conversation=conversation,
@@ -144,7 +147,7 @@ def build_worker(
         prefs=prefs,
         watermarks=watermarks,
         installation=scopes.get,
-        channel_kinds=ChannelKinds(slack),
+        channel_kinds=channel_kinds,
         on_learned=home.publish_quietly,
         on_answer=_answer_recorder(settings, pool),
         read_files=_file_reader(settings, slack),
@@ -153,6 +156,18 @@ def build_worker(
     return Worker(
         slack=slack,
         turn=turn,
+        suggestions=Suggestions(
+            slack=slack, memories=memories, installation=scopes.get, profiles=profiles
+        ),
+        edits=MessageEdits(
+            slack=slack,
+            pool=pool,
+            conversation=conversation,
+            prefs=prefs,
+            installation=scopes.get,
+            channel_kinds=channel_kinds,
+            on_changed=home.publish_quietly,
+        ),
         commands=MemoryCommands(
             slack=slack,
             memories=memories,

@@ -52,15 +52,7 @@ THINKING_REACTION = "eyes"
 MAX_THREAD_PAGES = 5
 
 
-def suggested_prompts(t: Translator) -> list[dict[str, str]]:
-    return [
-        {"title": t("assistant.prompt_remember"), "message": t("assistant.prompt_remember")},
-        {"title": t("assistant.prompt_topics_title"), "message": t("assistant.prompt_topics")},
-        {"title": t("assistant.prompt_news_title"), "message": t("assistant.prompt_news")},
-    ]
-
-
-_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 # Message events name their conversation's kind; mentions don't, and are looked up.
 _CHANNEL_TYPES = {
     "im": ConversationKind.DM,
@@ -155,15 +147,6 @@ class Turn:
                 if not shown.result():  # Slack clears a thread's status when the reply lands
                     self._remove_reaction(job)
 
-    def suggest_prompts(self, job: Job) -> None:
-        t = self._profiles.of(job.get("user_id")).t
-        self._slack.assistant_threads_setSuggestedPrompts(
-            channel_id=job["channel"],
-            thread_ts=job["thread_ts"],
-            title=t("assistant.prompts_title"),
-            prompts=suggested_prompts(t),
-        )
-
     # --- the steps -----------------------------------------------------------------------
 
     def _reply(
@@ -176,7 +159,7 @@ class Turn:
     ) -> None:
         deadline = deadlines.current()
         started = time.monotonic()
-        text = _MENTION.sub("", job.get("text") or "").strip()
+        text = MENTION.sub("", job.get("text") or "").strip()
         # Everything the model request waits for runs at once, so the person waits for the
         # slowest step rather than their sum: the dedupe claim (database), what to remember
         # (installation, settings, conversation kind, one embedding + lookup), the thread and
@@ -407,7 +390,7 @@ class Turn:
             ThreadMessage(
                 from_bot=bool(m.get("bot_id"))
                 or (bot_user is not None and m.get("user") == bot_user),
-                text=_MENTION.sub("", m.get("text") or "").strip(),
+                text=MENTION.sub("", m.get("text") or "").strip(),
             )
             for m in earlier
         ]

@@ -174,8 +174,26 @@ MESSAGES: dict[str, str] = {
     "assistant.prompt_topics": (
         "Please recommend three technology topics for me and summarise each briefly."
     ),
-    "assistant.prompt_news_title": "What's new in my stack?",
-    "assistant.prompt_news": "What's new lately in the tech I care about?",
+    # Suggested prompts, personalised: {topic}s are the person's own memories (they alone see
+    # the prompts), {channel} the name of the channel they are viewing, {channel_id} its ID.
+    "assistant.prompt_intro_title": "What can you do?",
+    "assistant.prompt_intro": (
+        "What can you help me with, and how do you use what you remember about me?"
+    ),
+    "assistant.prompt_trends_title": "What's new in tech?",
+    "assistant.prompt_trends": "What are the most interesting things happening in software lately?",
+    "assistant.prompt_news_title": "What's new in {topic}?",
+    "assistant.prompt_news": "What's new lately in {topic}? Give me the highlights that matter.",
+    "assistant.prompt_pair_title": "{topic} with {other}",
+    "assistant.prompt_pair": (
+        "How could I use {topic} and {other} together? Show me a practical example."
+    ),
+    "assistant.prompt_next_title": "What should I learn next?",
+    "assistant.prompt_next": "I'm into {topics}. What should I learn next, and why?",
+    "assistant.prompt_catch_up_title": "Catch me up on #{channel}",
+    "assistant.prompt_catch_up": "Catch me up on <#{channel_id}>: what has been discussed lately?",
+    "assistant.prompt_channel_topic_title": "{topic} in #{channel}",
+    "assistant.prompt_channel_topic": "What's been discussed about {topic} in <#{channel_id}>?",
     # --- attached files --------------------------------------------------------------------
     "files.skipped": (
         "I can read images (PNG, JPEG, GIF, WebP) and PDFs, up to {max_files} files of "

@@ -191,8 +191,29 @@ MESSAGES: dict[str, str] = {
     "assistant.prompt_topics": (
         "私におすすめの技術トピックを 3 つ挙げて、それぞれ簡単に説明してください。"
     ),
-    "assistant.prompt_news_title": "私の技術スタックの最新情報は？",
-    "assistant.prompt_news": "私が関心を持っている技術について、最近の動きを教えてください。",
+    "assistant.prompt_intro_title": "何ができますか？",
+    "assistant.prompt_intro": (
+        "どんなことを手伝ってもらえますか？私について覚えていることをどう使うのかも教えてください。"
+    ),
+    "assistant.prompt_trends_title": "技術の最新動向は？",
+    "assistant.prompt_trends": "最近のソフトウェアの世界で特に面白い動きを教えてください。",
+    "assistant.prompt_news_title": "{topic} の最新情報は？",
+    "assistant.prompt_news": "{topic} の最近の動きについて、大事なところを教えてください。",
+    "assistant.prompt_pair_title": "{topic} と {other} を組み合わせると？",
+    "assistant.prompt_pair": (
+        "{topic} と {other} を組み合わせて使うにはどうすればよいですか？"
+        "実践的な例を見せてください。"
+    ),
+    "assistant.prompt_next_title": "次に何を学ぶべき？",
+    "assistant.prompt_next": (
+        "私は {topics} に関心があります。次に何を学ぶとよいか、理由と一緒に教えてください。"
+    ),
+    "assistant.prompt_catch_up_title": "#{channel} の最近の話題",
+    "assistant.prompt_catch_up": "<#{channel_id}> で最近どんな話がされているか教えてください。",
+    "assistant.prompt_channel_topic_title": "#{channel} での {topic} の話題",
+    "assistant.prompt_channel_topic": (
+        "<#{channel_id}> で {topic} についてどんな話がされているか教えてください。"
+    ),
     # --- attached files --------------------------------------------------------------------
     "files.skipped": (
         "読めるのは画像 (PNG、JPEG、GIF、WebP) と PDF で、1 ファイル {max_file_mb} MB まで、"

@@ -3,9 +3,10 @@
 A job is a JSON-able dict so it can cross into another Lambda invocation unchanged. Every job
 ends with something the person can see, even when the database or the model fails; nothing
 is raised to the caller (a raise in a Lambda async invocation would be retried and repeat work).
-Handlers: the conversation turn (bot/conversation/turn.py), memory commands
-(bot/slack/memory_commands.py), the Home tab (bot/slack/home_publisher.py), answer feedback
-(bot/slack/feedback.py) and maintenance (bot/memory/maintenance.py).
+Handlers: the conversation turn (bot/conversation/turn.py), suggested prompts
+(bot/conversation/suggestions.py), edited and deleted messages (bot/conversation/edits.py),
+memory commands (bot/slack/memory_commands.py), the Home tab (bot/slack/home_publisher.py),
+answer feedback (bot/slack/feedback.py) and maintenance (bot/memory/maintenance.py).
 
 Before any handler, a job must be fresh (bot/jobs/freshness.py): issued within Lambda's retry
 window, or replayed by `bot replay-failed` within it. A replayed job issued before the person's
@@ -21,6 +22,8 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.conversation.edits import MessageEdits
+from bot.conversation.suggestions import Suggestions
 from bot.conversation.turn import Turn
 from bot.i18n.catalogue import ENGLISH, Translator
 from bot.jobs import deadlines
@@ -48,6 +51,8 @@ class Worker:
         *,
         slack: WebClient,
         turn: Turn,
+        suggestions: Suggestions,
+        edits: MessageEdits,
         commands: MemoryCommands,
         home: HomePublisher,
         feedback: AnswerFeedback,
@@ -70,7 +75,10 @@ class Worker:
         self.handlers: dict[str, JobHandler] = {
             # conversation
             "reply": turn.reply,
-            "assistant_started": turn.suggest_prompts,
+            "assistant_started": suggestions.offer,
+            "agent_opened": suggestions.offer,
+            "message_edited": edits.edited,
+            "message_deleted": edits.deleted,
             # memory commands
             "help": commands.help,
             "confirm_forget_all": commands.confirm_forget_all,
@@ -101,6 +109,7 @@ class Worker:
             "open_editor",
             "cancel_forget",
             "assistant_started",
+            "agent_opened",
             "help",
             "confirm_forget_all",
         }

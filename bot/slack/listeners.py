@@ -19,6 +19,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.jobs.limits import MAX_JOB_TEXT_CHARS
 from bot.jobs.types import JobHandler
 from bot.slack import answer_blocks, memory_views
 from bot.slack.job_builders import (
@@ -27,7 +28,9 @@ from bot.slack.job_builders import (
     identity,
     memory_job,
     reply_job,
+    revision_job,
     scope_from_payload,
+    viewed_channel,
 )
 from bot.slack.notices import apologise
 from bot.text import clip
@@ -88,6 +91,7 @@ def on_message(ack: Ack, body: dict, event: dict, context: BoltContext) -> None:
 
 
 def on_assistant_thread(ack: Ack, body: dict, event: dict, context: BoltContext) -> None:
+    """The legacy assistant experience: a thread started, or the person switched channels."""
     ack()
     thread = event.get("assistant_thread") or {}
     job = event_job(
@@ -95,9 +99,42 @@ def on_assistant_thread(ack: Ack, body: dict, event: dict, context: BoltContext)
         body,
         channel=thread.get("channel_id"),
         thread_ts=thread.get("thread_ts"),
+        context_channel=(thread.get("context") or {}).get("channel_id"),
     )
     job["user_id"] = thread.get("user_id") or job["user_id"]
     _submit(context)(job)
+
+
+def on_app_context_changed(ack: Ack, body: dict, event: dict, context: BoltContext) -> None:
+    """The agent experience: the person, with the bot open, is now viewing another channel."""
+    ack()
+    job = event_job("agent_opened", body, channel=None, context_channel=viewed_channel(event))
+    if job["user_id"]:
+        _submit(context)(job)
+
+
+def on_message_edited(ack: Ack, body: dict, event: dict, context: BoltContext) -> None:
+    ack()
+    message = event.get("message") or {}
+    previous = event.get("previous_message") or {}
+    author = previous.get("user")
+    if (
+        message.get("user", author) != author
+        or message.get("subtype") not in _CONVERSATIONAL_SUBTYPES
+        or (message.get("text") or "") == (previous.get("text") or "")  # an unfurl, a reply
+        or not _taught_the_bot(event, previous, body, context)
+        or _from_a_bot({**previous, **message}, body, context)  # the new version may omit user
+    ):
+        return
+    text = (message.get("text") or "")[:MAX_JOB_TEXT_CHARS]
+    _submit(context)(revision_job("message_edited", body, event, previous, text=text))
+
+
+def on_message_deleted(ack: Ack, body: dict, event: dict, context: BoltContext) -> None:
+    ack()
+    previous = event.get("previous_message") or {}
+    if _taught_the_bot(event, previous, body, context):
+        _submit(context)(revision_job("message_deleted", body, event, previous))
 
 
 def on_feedback(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
@@ -205,8 +242,13 @@ def on_editor_submit(ack: Ack, body: dict, view: dict, context: BoltContext) -> 
 
 def on_home(ack: Ack, body: dict, event: dict, context: BoltContext) -> None:
     ack()
-    if event.get("tab", "home") == "home":
+    tab = event.get("tab", "home")
+    if tab == "home":
         _submit(context)(event_job("home", body))
+    elif tab == "messages":  # the agent experience: the person opened their DM with the bot
+        viewing = viewed_channel(event)
+        job = event_job("agent_opened", body, channel=event.get("channel"), context_channel=viewing)
+        _submit(context)(job)
 
 
 def on_home_page(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
@@ -267,8 +309,12 @@ def on_error(error: Exception, body: dict) -> None:
 # catch-alls come last.
 LISTENERS: tuple[tuple[str, Any, Callable[..., None]], ...] = (
     ("event", "app_mention", on_mention),
+    ("event", {"type": "message", "subtype": "message_changed"}, on_message_edited),
+    ("event", {"type": "message", "subtype": "message_deleted"}, on_message_deleted),
     ("event", "message", on_message),
     ("event", "assistant_thread_started", on_assistant_thread),
+    ("event", "assistant_thread_context_changed", on_assistant_thread),
+    ("event", "app_context_changed", on_app_context_changed),
     ("event", "app_home_opened", on_home),
     ("event", "app_uninstalled", on_uninstalled),
     ("event", "tokens_revoked", on_tokens_revoked),
@@ -327,6 +373,17 @@ def _guarded(submit: Submit, client: WebClient) -> Submit:
 
 def _switched_on(action: dict) -> bool:
     return any(o.get("value") == "on" for o in action.get("selected_options") or [])
+
+
+def _taught_the_bot(event: dict, message: dict, body: dict, context: BoltContext) -> bool:
+    """Whether the bot may have learned from this message of a person's: in its DM any, in a
+    channel only one that mentioned it (it answers and learns from nothing else there)."""
+    if not message.get("user") or _from_a_bot(message, body, context):
+        return False
+    if event.get("channel_type") == "im":
+        return True
+    bot = bot_user_id(body, context)
+    return bool(bot) and f"<@{bot}" in (message.get("text") or "")
 
 
 def _from_a_bot(event: dict, body: dict, context: BoltContext) -> bool:

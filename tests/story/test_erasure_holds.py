@@ -200,6 +200,20 @@ def test_a_dm_reply_job_captured_before_forget_and_run_after_leaves_no_memory_of
     assert _memories(pool, "U1") == ["Kotlin"]
 
 
+def test_an_edit_captured_before_forget_and_run_after_learns_nothing(deployment, pool, fake_slack):
+    said = sr.dm_event("U1", "I love Rust.", team_id="T1")
+    assert deployment.request(sr.event_body(said, team_id="T1"))["statusCode"] == 200
+    deployment.run(deployment.invokes.take_payloads())
+    assert _memories(pool, "U1") == ["Rust"]
+    edit = sr.message_changed_event("U1", "I love Rust.", "I love Go.", ts=said["ts"], team_id="T1")
+    assert deployment.request(sr.event_body(edit, team_id="T1"))["statusCode"] == 200
+    late = deployment.invokes.take_payloads()
+
+    deployment.forget_everything("U1", fake_slack)
+    deployment.run(late)  # Lambda's retry of the edit, after the erasure
+    assert _memories(pool, "U1") == []
+
+
 def test_an_uninstall_is_a_watermark_for_everyone_in_the_installation(deployment, pool, fake_slack):
     late = deployment.dm("U1", "I'm learning Rust") + deployment.dm("U2", "I use Go", "D2")
     body = sr.event_body({"type": "app_uninstalled"}, team_id="T1")
