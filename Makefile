@@ -72,7 +72,7 @@ dist/lambda.zip: requirements/lambda.txt scripts/package_lambda.py $(shell find 
 	$(MAKE) package
 
 bench: $(VENV)/.dev dist/lambda.zip  ## Print the benchmark tables (quick defaults)
-	@status=0; for name in lambda_perf message_cost memory_scale turn_latency; do \
+	@status=0; for name in lambda_perf message_cost memory_scale turn_latency write_guard; do \
 		echo "$(PY) -m benchmarks.$$name"; $(PY) -m benchmarks.$$name || status=1; \
 	done; exit $$status
 

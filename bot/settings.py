@@ -87,6 +87,10 @@ class Settings:
     log_level: str = "INFO"
     # Where the ack path hands jobs (a function name or ARN, qualifier allowed); None: itself.
     worker_function: str | None = None
+    # An installation whose bot token stays revoked this long is erased by the sweep.
+    revoked_grace_days: int = 30
+    # On AWS: the failure queue (SQS), purged of a person's failed jobs when they are erased.
+    failure_queue_url: str | None = None
 
     @property
     def memory_ttl_minutes(self) -> int | None:
@@ -124,6 +128,8 @@ class Settings:
             digest_concurrency=_int(env, "DIGEST_CONCURRENCY", cls.digest_concurrency),
             log_level=(_str(env, "LOG_LEVEL", "INFO") or "INFO").upper(),
             worker_function=_str(env, "BOT_WORKER_FUNCTION"),
+            revoked_grace_days=_int(env, "REVOKED_GRACE_DAYS", cls.revoked_grace_days, minimum=0),
+            failure_queue_url=_str(env, "FAILURE_QUEUE_URL"),
         )
 
     def require(self, *names: str) -> None:

@@ -29,8 +29,14 @@ if TYPE_CHECKING:
     from bot.conversation.digest import DigestWriter
     from bot.db.answer_log import AnswerRecord
     from bot.jobs.ledger import DatabaseReady
+    from bot.jobs.types import Job
     from bot.jobs.worker import Worker
+    from bot.memory.adoption import ScopeProvider
+    from bot.memory.erasure import PurgeFailedJobs
+    from bot.memory.installation import Installation
+    from bot.memory.maintenance import Maintenance
     from bot.memory.service import MemoryService
+    from bot.memory.watermarks import Watermarks
     from bot.slack.attachments import Attachments
 
 T = TypeVar("T")
@@ -104,8 +110,8 @@ def build_worker(
     from bot.memory.directory import Directory
     from bot.memory.embeddings import OpenAIEmbedder
     from bot.memory.installation import InstallationResolver
-    from bot.memory.maintenance import Maintenance
     from bot.memory.preferences import PreferenceStore
+    from bot.memory.watermarks import Watermarks
     from bot.slack.digest_delivery import DigestDelivery
     from bot.slack.digest_settings import DigestSettings
     from bot.slack.feedback import AnswerFeedback
@@ -124,9 +130,11 @@ def build_worker(
         )
     )
     prefs = PreferenceStore(pool)
+    watermarks = Watermarks(pool)
     scopes = ScopeProvider(
         InstallationResolver(slack), pool, ttl_minutes=settings.memory_ttl_minutes
     )
+    purge_failed = _failure_queue_purge(settings)
 
     def memories() -> MemoryService:
         return conversation().memories
@@ -150,6 +158,7 @@ def build_worker(
         conversation=conversation,
         claims=claims,
         prefs=prefs,
+        watermarks=watermarks,
         installation=scopes.get,
         channel_kinds=channel_kinds,
         on_learned=home.publish_quietly,
@@ -179,12 +188,13 @@ def build_worker(
             installation=scopes.get,
             webhook=webhook,
             home=home,
+            purge_failed=purge_failed,
             profiles=profiles,
         ),
         home=home,
         feedback=AnswerFeedback(slack=slack, pool=pool, installation=scopes.get, profiles=profiles),
-        maintenance=Maintenance(
-            pool=pool, memories=memories, forget_installation_cache=scopes.forget
+        maintenance=build_maintenance(
+            settings, slack=slack, pool=pool, memories=memories, scopes=scopes
         ),
         digests=DigestDelivery(
             slack=slack,
@@ -213,6 +223,7 @@ def build_worker(
             enabled=digests_available,
         ),
         claims=claims,
+        predates_erasure=_erasure_check(watermarks, scopes.get),
         profiles=profiles,
         catch_up=CatchUp(
             slack=slack,
@@ -257,6 +268,54 @@ def _digest_writer(settings: Settings, openai: OpenAI) -> DigestWriter:
     from bot.conversation.llm import Responder
 
     return DigestWriter(Responder(openai, settings.chat_model, web_search=settings.web_search))
+
+
+def build_maintenance(
+    settings: Settings,
+    *,
+    slack: WebClient,
+    pool: ConnectionPool,
+    memories: Callable[[], MemoryService],
+    scopes: ScopeProvider | None = None,
+) -> Maintenance:
+    """Uninstall, revocation and the daily sweep: the same for the worker and `bot sweep`."""
+    from bot.memory.adoption import ScopeProvider
+    from bot.memory.installation import InstallationResolver, working_scope
+    from bot.memory.maintenance import Maintenance
+
+    scopes = scopes or ScopeProvider(
+        InstallationResolver(slack), pool, ttl_minutes=settings.memory_ttl_minutes
+    )
+    return Maintenance(
+        pool=pool,
+        memories=memories,
+        forget_installation_cache=scopes.forget,
+        installation=scopes.get,
+        working_scope=lambda: working_scope(slack),
+        revoked_grace_days=settings.revoked_grace_days,
+        purge_failed=_failure_queue_purge(settings),
+    )
+
+
+def _erasure_check(
+    watermarks: Watermarks, installation: Callable[[], Installation]
+) -> Callable[[Job], bool]:
+    """Whether a job was issued before its person's (or its installation's) last erasure."""
+
+    def predates_erasure(job: Job) -> bool:
+        # An uninstall names its installation; every other job is this installation's.
+        return watermarks.predate(job.get("scope_id") or installation().scope_id, job)
+
+    return predates_erasure
+
+
+def _failure_queue_purge(settings: Settings) -> PurgeFailedJobs | None:
+    """On AWS, erasing a person also takes their failed jobs out of the failure queue."""
+    if not settings.failure_queue_url:
+        return None
+    from bot.aws.failure_queue import FailureQueue, sqs_client
+
+    return FailureQueue(settings.failure_queue_url, sqs_client).purge
 
 
 def _answer_recorder(settings: Settings, pool: ConnectionPool) -> Callable[[AnswerRecord], None]:

@@ -37,6 +37,7 @@ from connection_budget import bot_concurrency
 from constructs import Construct
 
 from bot.jobs.deadlines import FUNCTION_TIMEOUT_S
+from bot.jobs.freshness import ASYNC_MAX_EVENT_AGE_S, FAILURE_RETENTION_DAYS
 
 BOT_HANDLER = "bot.lambda_handler.handler"
 MIGRATE_HANDLER = "bot.lambda_handler.migrate_handler"
@@ -70,8 +71,10 @@ SWEEP_EVENT = {"memory_bot_task": "sweep"}
 # What the hourly schedule sends it: the digest run hands one job per person who is due.
 DIGEST_EVENT = {"memory_bot_task": "digest"}
 # Lambda keeps a failed async event for at most 6 h of retries; the queue keeps it 14 days, the
-# SQS maximum, so a failure over a long weekend is still there to replay after the fix.
-FAILURE_RETENTION = Duration.days(14)
+# SQS maximum, so a failure over a long weekend is still there to replay after the fix. Both
+# come from bot/jobs/freshness.py, whose worker refuses jobs older than they allow.
+MAX_EVENT_AGE = Duration.seconds(ASYNC_MAX_EVENT_AGE_S)
+FAILURE_RETENTION = Duration.days(FAILURE_RETENTION_DAYS)
 
 
 class MemoryBotStack(Stack):
@@ -300,7 +303,11 @@ class MemoryBotStack(Stack):
             # Invocation settings belong to a qualifier: these are the alias's, which is what
             # every job invokes.
             on_failure=destinations.SqsDestination(self.failure_queue),
+            max_event_age=MAX_EVENT_AGE,
         )
+        # Erasing a person takes their failed jobs (their words) out of the queue.
+        self.worker.add_environment("FAILURE_QUEUE_URL", self.failure_queue.queue_url)
+        self.failure_queue.grant_consume_messages(self.worker)
 
         self.function = lambda_.Function(
             self,

@@ -64,6 +64,7 @@ def sweep(settings: Settings, args: argparse.Namespace) -> int:
     """delete memories past MEMORY_TTL_DAYS"""
     from bot.db.storage import StoreBuilder
     from bot.memory.service import MemoryService
+    from bot.wiring import build_maintenance, slack_client
 
     pool = open_database(settings)
     try:
@@ -72,10 +73,18 @@ def sweep(settings: Settings, args: argparse.Namespace) -> int:
             pool,
             ttl_minutes=settings.memory_ttl_minutes,
         )
-        swept = memories.sweep_expired()
+        # The very sweep `bot serve` and the daily schedule run.
+        swept = build_maintenance(
+            settings, slack=slack_client(settings), pool=pool, memories=lambda: memories
+        ).sweep()
     finally:
         pool.close()
-    print(f"Deleted {swept} expired memories.")
+    print(f"Deleted {swept.expired} expired memories.")
+    if swept.installations:
+        print(
+            f"Erased {swept.installations} installation(s) whose bot token stayed revoked for "
+            f"{settings.revoked_grace_days} days."
+        )
     return 0
 
 
@@ -164,6 +173,19 @@ def forget_user(settings: Settings, args: argparse.Namespace) -> int:
         f"Erased everything about {args.user_id}: {erased.memories} memories and "
         f"{erased.other_rows} other rows (settings, answer log, what the memory cap let go)."
     )
+    if settings.failure_queue_url:
+        from bot.aws.failure_queue import FailureQueue, sqs_client
+
+        try:
+            removed = FailureQueue(settings.failure_queue_url, sqs_client).purge(erased.covers)
+        except Exception as exc:  # noqa: BLE001 - told; the database erasure stands
+            print(
+                f"bot: could not purge the failure queue ({type(exc).__name__}). Run this again "
+                "with AWS credentials, or the daily sweep will.",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"Removed {removed} of their failed jobs from the failure queue.")
     return 0
 
 
@@ -229,7 +251,7 @@ def replay_failed(settings: Settings, args: argparse.Namespace) -> int:
 
     settings.require("SLACK_SIGNING_SECRET")
     # Read now, not as argparse defaults: .env is loaded after the arguments are parsed.
-    queue_url = args.queue_url or os.environ.get("FAILURE_QUEUE_URL")
+    queue_url = args.queue_url or settings.failure_queue_url
     function = args.function or os.environ.get("BOT_FUNCTION_NAME")
     if not queue_url or not function:
         raise ConfigError(

@@ -71,5 +71,7 @@ class Conversation:
         text: str,
         source: Source,
         existing: Sequence[Memory] = (),
+        *,
+        issued_at: float | None = None,
     ) -> Learned:
-        return self.learner.learn(scope_id, user_id, text, source, existing)
+        return self.learner.learn(scope_id, user_id, text, source, existing, issued_at=issued_at)

@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.conversation.core import Conversation
 from bot.conversation.turn import MENTION, ChannelKinds
+from bot.jobs.freshness import issued_at
 from bot.jobs.limits import MAX_MESSAGE_CHARS
 from bot.jobs.types import Job
 from bot.logs import job_ids
@@ -39,6 +40,7 @@ from bot.memory.schema import (
     normalise_topic,
     person_lock,
 )
+from bot.memory.watermarks import Superseded
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -82,9 +84,19 @@ class MessageEdits:
         def take_back_first(conn: Connection) -> None:
             taken.append(revisions.take_back(conn, scope, user, channel, ts, keep_topics=keep))
 
-        learned = conversation.learner.write(
-            scope, user, changes, Source(where, channel, ts, permalink), first=take_back_first
-        )
+        try:
+            learned = conversation.learner.write(
+                scope,
+                user,
+                changes,
+                Source(where, channel, ts, permalink),
+                first=take_back_first,
+                issued_at=issued_at(job),
+            )
+        except Superseded:
+            # An edit from before the person's erasure, run after it: nothing of it is kept.
+            log.info("edit predates the person's erasure; nothing learned", extra=job_ids(job))
+            return
         log.info(
             "followed an edit",
             extra={

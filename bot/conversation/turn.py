@@ -4,6 +4,8 @@ Every step that can fail without spoiling the answer is allowed to: with the dat
 bot answers without memories; with Slack unable to say where the bot is installed, likewise.
 Private memories (learned anywhere but a public channel) are only given to the model for answers
 in the person's DMs and assistant threads, unless the person allowed them in channels.
+A message handed over before the person's last erasure (a retry run after `/forget`) is still
+answered, but neither recorded nor learned from.
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ from bot.db.answer_log import AnswerRecord
 from bot.i18n.catalogue import ENGLISH, Translator
 from bot.jobs import deadlines
 from bot.jobs.deadlines import Deadline
+from bot.jobs.freshness import issued_at
 from bot.jobs.ledger import EventClaims
 from bot.jobs.types import Job
 from bot.logs import job_ids
 from bot.memory.installation import Installation
 from bot.memory.preferences import Preferences, PreferenceStore
 from bot.memory.schema import ConversationKind, Memory, Source, may_use_private
+from bot.memory.watermarks import Superseded, Watermarks
 from bot.slack.attachments import Attachments
 from bot.slack.delivery import MODEL_ERROR, Delivered, Destination, deliver, post_text
 from bot.slack.profiles import Profile, Profiles
@@ -107,6 +111,7 @@ class Turn:
         conversation: Callable[[], Conversation],
         claims: EventClaims,
         prefs: PreferenceStore,
+        watermarks: Watermarks,
         installation: Callable[[], Installation],
         channel_kinds: ChannelKinds,
         on_learned: Callable[[str, str], None],
@@ -118,6 +123,7 @@ class Turn:
         self._conversation = conversation
         self._claims = claims
         self._prefs = prefs
+        self._watermarks = watermarks
         self._installation = installation
         self._channel_kinds = channel_kinds
         self._on_learned = on_learned
@@ -245,7 +251,7 @@ class Turn:
         if note:
             post_text(self._slack, dest, note)
         scope, user = recalled.scope, job["user_id"]
-        if scope is None:
+        if scope is None or self._erased_since(scope, job):
             return
         self._record(scope, job, answer, delivered, len(recalled.memories), started)
         if text and recalled.prefs.learning_enabled and delivered.outcome != MODEL_ERROR:
@@ -303,6 +309,19 @@ class Turn:
             log.exception("could not resolve the installation", extra=job_ids(job))
             return None
 
+    def _erased_since(self, scope: str, job: Job) -> bool:
+        try:
+            erased = self._watermarks.erased_since(scope, job["user_id"], issued_at(job))
+        except Exception as exc:  # noqa: BLE001 - unknown counts as erased: nothing kept
+            log.warning(
+                "could not read the erasure watermark",
+                extra={**job_ids(job), "error": type(exc).__name__},
+            )
+            return True
+        if erased:
+            log.info("message predates the person's erasure; nothing kept", extra=job_ids(job))
+        return erased
+
     def _preferences(self, scope: str, user: str, job: Job) -> Preferences:
         try:
             return self._prefs.get(scope, user)
@@ -323,9 +342,13 @@ class Turn:
             source = Source(
                 where, job["channel"], job["message_ts"], self._permalink(job["channel"], job)
             )
-            learned = self._conversation().learn(scope, user, text, source, recalled)
+            learned = self._conversation().learn(
+                scope, user, text, source, recalled, issued_at=issued_at(job)
+            )
             if learned.saved or learned.evicted:
                 self._on_learned(scope, user)
+        except Superseded:
+            log.info("the person was erased meanwhile; nothing learned", extra=job_ids(job))
         except Exception:  # noqa: BLE001 - the answer is out; a missed memory is only logged
             log.exception("memory extraction failed", extra=job_ids(job))
 

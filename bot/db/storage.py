@@ -75,6 +75,19 @@ CREATE TABLE IF NOT EXISTS bot_installations (
     enterprise_id text,
     first_seen timestamptz NOT NULL DEFAULT now()
 );
+-- Set by tokens_revoked, cleared when the token works again; the sweep erases the
+-- installation once it has stayed revoked for REVOKED_GRACE_DAYS (bot/memory/revocation.py).
+ALTER TABLE bot_installations ADD COLUMN IF NOT EXISTS revoked_at timestamptz;
+-- When a person was last erased and last changed a setting: a job issued before writes
+-- nothing (bot/memory/watermarks.py). '*' as scope_id: every installation (bot forget-user);
+-- '*' as user_id: everyone in the installation (uninstall). Pruned once no job can be older.
+CREATE TABLE IF NOT EXISTS bot_watermarks (
+    scope_id text NOT NULL,
+    user_id text NOT NULL,
+    erased_at timestamptz,
+    settings_at timestamptz,
+    PRIMARY KEY (scope_id, user_id)
+);
 CREATE TABLE IF NOT EXISTS bot_memory_evictions (
     team_id text NOT NULL,
     user_id text NOT NULL,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from bot.jobs.freshness import stamped
 from bot.jobs.signing import JOB_HMAC_KEY, JobSigner
 from bot.jobs.types import Job
 
@@ -24,14 +25,21 @@ TASK_EVENT_KEY = "memory_bot_task"
 class ThreadDispatcher:
     """Runs jobs in this process (Socket Mode, `bot chat`, tests)."""
 
-    def __init__(self, run: Callable[[Job], None], *, max_workers: int = 4) -> None:
+    def __init__(
+        self,
+        run: Callable[[Job], None],
+        *,
+        max_workers: int = 4,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._run = run
+        self._clock = clock
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="job")
         self._pending: set[Future] = set()
         self._lock = threading.Lock()
 
     def submit(self, job: Job) -> None:
-        future = self._executor.submit(self._run, job)
+        future = self._executor.submit(self._run, stamped(job, self._clock()))
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._done)
@@ -63,14 +71,21 @@ class LambdaDispatcher:
     work must travel as a new invocation, which may land in another container.
     """
 
-    def __init__(self, client_factory: Callable[[], Any], signer: JobSigner) -> None:
+    def __init__(
+        self,
+        client_factory: Callable[[], Any],
+        signer: JobSigner,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._client_factory = client_factory
         self._signer = signer
+        self._clock = clock
         self._client: Any = None
         self.function_arn: str | None = None
 
     def submit(self, job: Job) -> None:
-        self._invoke(job_event(job, self._signer))
+        self._invoke(job_event(stamped(job, self._clock()), self._signer))
 
     def submit_task(self, name: str) -> None:
         """Continue a scheduled task in a new invocation (a digest run that ran out of time)."""
@@ -89,5 +104,6 @@ class LambdaDispatcher:
 
 
 def job_event(job: Job, signer: JobSigner) -> dict[str, Any]:
-    """The async invoke's event: the job and its signature, checked before the job runs."""
+    """The async invoke's event: the job and its signature, checked before the job runs. The
+    signature covers the job's issue time (bot/jobs/freshness.py) with everything else."""
     return {JOB_EVENT_KEY: job, JOB_HMAC_KEY: signer.sign(job)}

@@ -10,6 +10,10 @@ answer feedback (bot/slack/feedback.py), Catch me up (bot/conversation/catch_up.
 (bot/slack/who_knows.py), maintenance (bot/memory/maintenance.py) and the tech digest
 (bot/slack/digest_delivery.py, bot/slack/digest_settings.py; its fan-out is
 bot/jobs/digest_schedule.py).
+
+Before any handler, a job must be fresh (bot/jobs/freshness.py): issued within Lambda's retry
+window, or replayed by `bot replay-failed` within it. A replayed job issued before the person's
+last erasure is skipped whole; any other writes nothing of theirs (bot/memory/watermarks.py).
 """
 
 from __future__ import annotations
@@ -30,10 +34,11 @@ from bot.i18n.catalogue import ENGLISH, Translator
 from bot.jobs import deadlines
 from bot.jobs.deadlines import Deadline
 from bot.jobs.digest_schedule import DigestFanOut, FanOut
+from bot.jobs.freshness import is_replay, why_refused
 from bot.jobs.ledger import DatabaseReady, EventClaims
 from bot.jobs.types import Job, JobHandler
 from bot.logs import job_ids
-from bot.memory.maintenance import Maintenance
+from bot.memory.maintenance import Maintenance, Swept
 from bot.slack.digest_delivery import DigestDelivery
 from bot.slack.digest_settings import DigestSettings
 from bot.slack.feedback import AnswerFeedback
@@ -68,16 +73,20 @@ class Worker:
         profiles: Profiles,
         catch_up: CatchUp,
         who_knows: WhoKnows,
+        predates_erasure: Callable[[Job], bool],
         database_ready: DatabaseReady = lambda **_: True,
         webhook: Callable[[str], WebhookClient] = WebhookClient,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._slack = slack
         self._profiles = profiles
         self._maintenance = maintenance
         self._digest_fan_out = digest_fan_out
         self._claims = claims
+        self._predates_erasure = predates_erasure
         self._database_ready = database_ready
         self._webhook = webhook
+        self._clock = clock
         self.handlers: dict[str, JobHandler] = {
             # conversation
             "reply": turn.reply,
@@ -113,6 +122,7 @@ class Worker:
             "digest": digests.send,
             "set_digest": digest_settings.choose,
             "digest_less": digest_settings.less_of_this,
+            "revoked": maintenance.revoked,
         }
         # A reply claims its event itself, after showing the person it is working and so that
         # it can still answer (without memories) when the database is down.
@@ -141,9 +151,15 @@ class Worker:
         if handler is None:
             log.error("unknown job kind", extra={"job_kind": kind})
             return
+        refused = why_refused(job, self._clock())
+        if refused:
+            log.warning("job refused", extra={"reason": refused, **job_ids(job)})
+            return
         started = time.perf_counter()
         claimed = kind not in self._claims_itself and kind not in self._unclaimed
         try:
+            if is_replay(job) and self._replayed_too_late(job):
+                return
             if claimed and not self._claims.first_time(job, self._waking_notice(job)):
                 log.info("duplicate job ignored", extra=job_ids(job))
                 return
@@ -160,6 +176,15 @@ class Worker:
                 "job done",
                 extra={**job_ids(job), "ms": round((time.perf_counter() - started) * 1000)},
             )
+
+    def _replayed_too_late(self, job: Job) -> bool:
+        """A replay of something the person has since had erased: skipped, not even answered."""
+        if not self._database_ready():
+            raise ConnectionError("database not reachable")
+        if not self._predates_erasure(job):
+            return False
+        log.info("replayed job predates the person's erasure; skipped", extra=job_ids(job))
+        return True
 
     def _waking_notice(self, job: Job) -> Callable[[], None] | None:
         """Tell someone waiting on a command that the database is resuming (Aurora takes
@@ -185,8 +210,8 @@ class Worker:
             log.debug("could not look up the person's language", exc_info=True)
             return ENGLISH
 
-    def sweep(self) -> int:
-        """Expire memories past their TTL (the daily schedule)."""
+    def sweep(self) -> Swept:
+        """The daily schedule: expire memories, erase installations revoked too long ago."""
         if not self._database_ready():
             raise ConnectionError("database not reachable")
         return self._maintenance.sweep()

@@ -5,6 +5,8 @@ Before memories were scoped to the installation, the namespace took each payload
 one person could have memories under several workspace IDs of a Grid org, or under a Slack
 Connect partner's ID. Every namespace whose scope is not a registered installation is such a
 leftover, and belongs to this deployment's installation (one deployment serves one organisation).
+A leftover of someone erased since it was written (bot/memory/watermarks.py) is erased data, not
+a leftover: it is deleted rather than adopted, so no erasure comes undone by a reinstall.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import threading
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from bot.memory.revocation import clear_revoked
 from bot.memory.schema import MAX_SOURCES_PER_MEMORY, MEMORY_ROOT, Memory, normalise_topic
+from bot.memory.watermarks import erased_after
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -28,16 +32,29 @@ _LEGACY = (
     "prefix LIKE 'memories.%%' AND split_part(prefix, '.', 2) "
     "NOT IN (SELECT scope_id FROM bot_installations)"
 )
+# A legacy memory or settings row whose person was erased, under its old scope, the new one or
+# everywhere, after it was last written.
+_ERASED_MEMORY = erased_after(
+    ["split_part(store.prefix, '.', 2)", "%(scope)s"],
+    "split_part(store.prefix, '.', 3)",
+    "store.updated_at",
+)
+_ERASED_SETTINGS = erased_after(
+    ["bot_user_prefs.team_id", "%(scope)s"], "bot_user_prefs.user_id", "bot_user_prefs.updated_at"
+)
 
 
 def register_and_adopt(
     pool: ConnectionPool, installation: Installation, *, ttl_minutes: float | None
 ) -> int:
-    """Record the installation; the first time, adopt every legacy memory. Returns how many
-    memories moved (0 when already registered). Idempotent and safe to run concurrently."""
+    """Record the installation, whose token evidently works (auth.test named it), so it is no
+    longer revoked; the first time, adopt every legacy memory. Returns how many memories moved
+    (0 when already registered). Idempotent and safe to run concurrently."""
     scope = installation.scope_id
     with pool.connection() as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('bot_installations', 0))")
+        if clear_revoked(conn, scope):
+            log.info("revoked installation works again", extra={"scope_id": scope})
         new = conn.execute(
             "INSERT INTO bot_installations (scope_id, team_id, enterprise_id) "
             "VALUES (%s, %s, %s) ON CONFLICT (scope_id) DO NOTHING RETURNING scope_id",
@@ -67,9 +84,9 @@ def _move_memories(conn: Connection, scope: str) -> int:
     conn.execute(
         "CREATE TEMP TABLE moving ON COMMIT DROP AS "
         "SELECT prefix AS old_prefix, key, "
-        "%s || '.' || split_part(prefix, '.', 3) AS new_prefix "
-        f"FROM store WHERE {_LEGACY}",
-        (f"{MEMORY_ROOT}.{scope}",),
+        "%(prefix)s || '.' || split_part(prefix, '.', 3) AS new_prefix "
+        f"FROM store WHERE {_LEGACY} AND NOT {_ERASED_MEMORY}",
+        {"prefix": f"{MEMORY_ROOT}.{scope}", "scope": scope},
     )
     moved = conn.execute(
         "INSERT INTO store (prefix, key, value, created_at, updated_at, expires_at, ttl_minutes) "
@@ -84,6 +101,7 @@ def _move_memories(conn: Connection, scope: str) -> int:
     conn.execute(
         "DELETE FROM store s USING moving m WHERE s.prefix = m.old_prefix AND s.key = m.key"
     )
+    conn.execute(f"DELETE FROM store WHERE {_LEGACY} AND {_ERASED_MEMORY}", {"scope": scope})
     return moved
 
 
@@ -91,13 +109,14 @@ def _move_settings(conn: Connection, scope: str) -> None:
     # Several legacy rows of one person become one; the more private choice wins.
     conn.execute(
         "INSERT INTO bot_user_prefs (team_id, user_id, learning_enabled, private_in_channels) "
-        "SELECT %s, user_id, bool_and(learning_enabled), bool_and(private_in_channels) "
+        "SELECT %(scope)s, user_id, bool_and(learning_enabled), bool_and(private_in_channels) "
         "FROM bot_user_prefs WHERE team_id NOT IN (SELECT scope_id FROM bot_installations) "
+        f"AND NOT {_ERASED_SETTINGS} "
         "GROUP BY user_id ON CONFLICT (team_id, user_id) DO UPDATE SET "
         "learning_enabled = bot_user_prefs.learning_enabled AND EXCLUDED.learning_enabled, "
         "private_in_channels = bot_user_prefs.private_in_channels "
         "AND EXCLUDED.private_in_channels",
-        (scope,),
+        {"scope": scope},
     )
     conn.execute(
         "DELETE FROM bot_user_prefs WHERE team_id NOT IN (SELECT scope_id FROM bot_installations)"

@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 log = logging.getLogger(__name__)
+
+# What auth.test answers for a token that no longer works (revoked, or never right).
+_DEAD_TOKEN = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
 
 
 @dataclass(frozen=True)
@@ -64,3 +70,14 @@ class InstallationResolver:
         """After an uninstall the token is dead; a reinstall may come with another identity."""
         with self._lock:
             self._installation = None
+
+
+def working_scope(slack: WebClient) -> str | None:
+    """The installation the token works for right now, or None when Slack says it doesn't work.
+    Raises when Slack can't be asked: then nothing can be concluded either way."""
+    try:
+        return Installation.from_auth_test(slack.auth_test().data).scope_id
+    except SlackApiError as exc:
+        if exc.response.get("error") in _DEAD_TOKEN:
+            return None
+        raise

@@ -6,7 +6,8 @@ recalled as the existing ones, so learning needs no search of its own. Writing h
 one transaction under a per-person PostgreSQL advisory lock: concurrent messages from one person
 (threads here, Lambda containers in production) are applied one after another, each seeing what
 the previous one wrote, and a memory whose normalised topic is already known updates that one
-instead of adding a second. All texts to embed go to the embedding API in one call.
+instead of adding a second. All texts to embed go to the embedding API in one call. Under that
+lock a message said before the person's last erasure is refused (bot/memory/watermarks.py).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from bot.memory.schema import (
     namespace,
     new_key,
     normalise_topic,
-    person_lock,
     prefix,
 )
+from bot.memory.watermarks import hold_for_write
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -83,12 +84,16 @@ class Learner:
         text: str,
         source: Source,
         existing: Sequence[Memory] = (),
+        *,
+        issued_at: float | None = None,
     ) -> Learned:
-        """Extract memories from the person's own words and store them."""
+        """Extract memories from the person's own words and store them; `issued_at` is when
+        the words were handed over (None: now). Raises Superseded if the person was erased
+        since then."""
         changes = self.extract(text, existing)
         if not changes:
             return Learned([], [])
-        return self.write(scope_id, user_id, changes, source)
+        return self.write(scope_id, user_id, changes, source, issued_at=issued_at)
 
     def extract(self, text: str, existing: Sequence[Memory] = ()) -> list[Change]:
         """What LangMem finds in the words: (key of the existing memory it updates or None for
@@ -120,14 +125,16 @@ class Learner:
         source: Source,
         *,
         first: Callable[[Connection], None] | None = None,
+        issued_at: float | None = None,
     ) -> Learned:
         """Store extracted changes learned at `source`. `first` runs inside the same
-        transaction and lock before anything is read (e.g. taking back an edited message)."""
+        transaction and lock before anything is read (e.g. taking back an edited message).
+        Raises Superseded if the person was erased after `issued_at` (None: now)."""
         from langgraph.store.base import PutOp
 
         ns = namespace(scope_id, user_id)
         with self._pool.connection() as conn, conn.transaction():
-            person_lock(conn, scope_id, user_id)
+            hold_for_write(conn, scope_id, user_id, issued_at)
             if first is not None:
                 first(conn)
             rows = conn.execute(

@@ -7,6 +7,8 @@ from dataclasses import astuple, dataclass, fields, replace
 
 from psycopg_pool import ConnectionPool
 
+from bot.memory.watermarks import hold_for_write, record_settings_change
+
 DIGEST_FREQUENCIES = ("off", "daily", "weekly")
 
 
@@ -46,9 +48,17 @@ class PreferenceStore:
             row = conn.execute(_SELECT, (scope_id, user_id)).fetchone()
         return Preferences(**row) if row else Preferences()
 
-    def update(self, scope_id: str, user_id: str, **changes: bool) -> Preferences:
-        """Change some settings; a person back at the defaults keeps no row at all."""
+    def update(
+        self, scope_id: str, user_id: str, *, issued_at: float | None = None, **changes: bool
+    ) -> Preferences:
+        """Change some settings, as asked by a job issued at `issued_at` (None: now); a person
+        back at the defaults keeps no row at all.
+
+        Raises Superseded for a job issued before the person's last erasure or settings change:
+        a replayed "learning on" must not undo a later "off".
+        """
         with self._pool.connection() as conn, conn.transaction():
+            hold_for_write(conn, scope_id, user_id, issued_at, settings=True)
             row = conn.execute(_SELECT + " FOR UPDATE", (scope_id, user_id)).fetchone()
             prefs = replace(Preferences(**row) if row else Preferences(), **changes)
             if prefs.is_default:
@@ -58,6 +68,7 @@ class PreferenceStore:
                 )
             else:
                 conn.execute(_UPSERT, (scope_id, user_id, *astuple(prefs)))
+            record_settings_change(conn, scope_id, user_id, issued_at)
         return prefs
 
     def set_digest(
@@ -69,12 +80,15 @@ class PreferenceStore:
         tz: str,
         locale: str,
         channel: str | None,
+        issued_at: float | None = None,
     ) -> Preferences:
         """Switch the digest to `frequency`, with the time zone, language and DM it is written
-        for. `digest_since` marks when it was switched on (it stays through daily <-> weekly)."""
+        for. `digest_since` marks when it was switched on (it stays through daily <-> weekly).
+        Raises Superseded as `update` does."""
         if frequency not in DIGEST_FREQUENCIES:
             raise ValueError(f"unknown digest frequency {frequency!r}")
         with self._pool.connection() as conn, conn.transaction():
+            hold_for_write(conn, scope_id, user_id, issued_at, settings=True)
             row = conn.execute(_SELECT + " FOR UPDATE", (scope_id, user_id)).fetchone()
             prefs = replace(Preferences(**row) if row else Preferences(), digest=frequency)
             if prefs.is_default:
@@ -82,6 +96,7 @@ class PreferenceStore:
                     "DELETE FROM bot_user_prefs WHERE team_id = %s AND user_id = %s",
                     (scope_id, user_id),
                 )
+                record_settings_change(conn, scope_id, user_id, issued_at)
                 return prefs
             on = frequency != "off"
             conn.execute(
@@ -108,4 +123,5 @@ class PreferenceStore:
                     "channel": channel,
                 },
             )
+            record_settings_change(conn, scope_id, user_id, issued_at)
         return prefs

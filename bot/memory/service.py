@@ -23,9 +23,9 @@ from bot.memory.schema import (
     namespace,
     new_key,
     normalise_topic,
-    person_lock,
     prefix,
 )
+from bot.memory.watermarks import hold_for_write
 
 if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
@@ -136,17 +136,19 @@ class MemoryService:
         *,
         private: bool,
         key: str | None = None,
+        issued_at: float | None = None,
     ) -> Memory:
         """Write what the person typed in the editor, re-embedded, in one transaction.
 
         One memory per topic: if the (new) topic names another of their memories, that one
-        is replaced by this one.
+        is replaced by this one. Raises Superseded if the person was erased after the job
+        asking for it was issued (`issued_at`; None: now).
         """
         from langgraph.store.base import PutOp
 
         ns = namespace(scope_id, user_id)
         with self._pool.connection() as conn, conn.transaction():
-            person_lock(conn, scope_id, user_id)
+            hold_for_write(conn, scope_id, user_id, issued_at)
             old = self.get(scope_id, user_id, key) if key else None
             sources = old.sources if old else (Source(ConversationKind.HOME),)
             memory = Memory(
@@ -170,14 +172,22 @@ class MemoryService:
         return memory
 
     def lower_interest(
-        self, scope_id: str, user_id: str, key: str, *, by: int, unrated: int
+        self,
+        scope_id: str,
+        user_id: str,
+        key: str,
+        *,
+        by: int,
+        unrated: int,
+        issued_at: float | None = None,
     ) -> tuple[int, Memory] | None:
         """Lower one of the person's memories' interest level by `by` (not below 0; a memory
         without a level counts as `unrated`): the level before, and the memory after. Looked up
         in the caller's own namespace only. Nothing is re-embedded (the level isn't), and the
-        memory is not renewed: being shown less of something is not mentioning it again."""
+        memory is not renewed: being shown less of something is not mentioning it again.
+        Raises Superseded for a click issued before the person's last erasure."""
         with self._pool.connection() as conn, conn.transaction():
-            person_lock(conn, scope_id, user_id)
+            hold_for_write(conn, scope_id, user_id, issued_at)
             row = conn.execute(
                 f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND key = %s "
                 f"AND {LIVE} FOR UPDATE",

@@ -16,10 +16,12 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.conversation.digest import UNRATED_INTEREST, top_interests
 from bot.jobs.digest_schedule import DigestSchedule
+from bot.jobs.freshness import issued_at
 from bot.jobs.types import Job
 from bot.memory.installation import Installation
 from bot.memory.preferences import PreferenceStore
 from bot.memory.service import MemoryService
+from bot.memory.watermarks import Superseded
 from bot.slack import digest_views
 from bot.slack.home_publisher import HomePublisher
 from bot.slack.mrkdwn import escape
@@ -76,9 +78,21 @@ class DigestSettings:
         channel = None
         if frequency != "off":
             channel = self._slack.conversations_open(users=user)["channel"]["id"]
-        prefs = self._prefs.set_digest(
-            scope, user, frequency, tz=profile.tz, locale=profile.locale, channel=channel
-        )
+        try:
+            prefs = self._prefs.set_digest(
+                scope,
+                user,
+                frequency,
+                tz=profile.tz,
+                locale=profile.locale,
+                channel=channel,
+                issued_at=issued_at(job),
+            )
+        except Superseded:
+            # A choice from before a later one (or an erasure), run late: the later stands.
+            log.info("digest change superseded; not applied", extra={"user_id": user})
+            self._home.publish_quietly(scope, user)
+            return
         log.info("digest chosen", extra={"user_id": user, "frequency": frequency})
         self._home.publish_quietly(scope, user)
         if job.get("from_home"):
@@ -100,9 +114,17 @@ class DigestSettings:
         key = job.get("key")
         lowered = None
         if isinstance(key, str) and key:
-            lowered = self._memories().lower_interest(
-                scope, user, key, by=LESS_STEP, unrated=UNRATED_INTEREST
-            )
+            try:
+                lowered = self._memories().lower_interest(
+                    scope,
+                    user,
+                    key,
+                    by=LESS_STEP,
+                    unrated=UNRATED_INTEREST,
+                    issued_at=issued_at(job),
+                )
+            except Superseded:  # a click from before the person's erasure: nothing is left
+                lowered = None
         if lowered is None:
             log.info("'less of this' for no memory of the clicker's", extra={"user_id": user})
             self._respond(job, t("digest.less.gone"))

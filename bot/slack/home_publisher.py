@@ -9,11 +9,13 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.jobs.freshness import issued_at
 from bot.jobs.types import Job
 from bot.memory.installation import Installation
 from bot.memory.learning import recent_evictions
 from bot.memory.preferences import PreferenceStore
 from bot.memory.service import MemoryService
+from bot.memory.watermarks import Superseded
 from bot.slack import home_tab, memory_views
 from bot.slack.profiles import Profiles
 
@@ -51,13 +53,19 @@ class HomePublisher:
         self.publish(scope, user, job.get("cursor"))
 
     def set_learning(self, job: Job) -> None:
-        scope, user = self._person(job)
-        self._prefs.update(scope, user, learning_enabled=bool(job["enabled"]))
-        self.publish(scope, user)
+        self._set(job, learning_enabled=bool(job["enabled"]))
 
     def set_private_in_channels(self, job: Job) -> None:
+        self._set(job, private_in_channels=bool(job["enabled"]))
+
+    def _set(self, job: Job, **change: bool) -> None:
         scope, user = self._person(job)
-        self._prefs.update(scope, user, private_in_channels=bool(job["enabled"]))
+        try:
+            self._prefs.update(scope, user, issued_at=issued_at(job), **change)
+        except Superseded:
+            # A click from before a later one (or an erasure), run late: the later choice
+            # stands, and the tab shows it.
+            log.info("settings change superseded; not applied", extra={"user_id": user})
         self.publish(scope, user)
 
     def publish(self, scope: str, user: str, cursor: str | None = None) -> None:

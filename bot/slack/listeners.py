@@ -335,9 +335,11 @@ def on_uninstalled(ack: Ack, body: dict, context: BoltContext) -> None:
 
 def on_tokens_revoked(ack: Ack, body: dict, event: dict, context: BoltContext) -> None:
     ack()
-    # Only the bot token holds the installation; revoked user tokens change nothing here.
+    # Only the bot token holds the installation; revoked user tokens change nothing here. A
+    # revocation is not an uninstall (an admin may be rotating a leaked token): it is marked,
+    # and the sweep erases only an installation that stays revoked (bot/memory/revocation.py).
     if (event.get("tokens") or {}).get("bot"):
-        _submit(context)(event_job("uninstalled", body, scope_id=scope_from_payload(body)))
+        _submit(context)(event_job("revoked", body, scope_id=scope_from_payload(body)))
 
 
 # --- everything else ---------------------------------------------------------------------

@@ -17,11 +17,13 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.i18n.catalogue import Translator
+from bot.jobs.freshness import issued_at
 from bot.jobs.types import Job
-from bot.memory.erasure import forget_person
+from bot.memory.erasure import PurgeFailedJobs, forget_person, purge_failed_jobs
 from bot.memory.installation import Installation
 from bot.memory.schema import Memory, UserTechInterest
 from bot.memory.service import MemoryService
+from bot.memory.watermarks import Superseded
 from bot.slack import block_kit, memory_views
 from bot.slack.home_publisher import HomePublisher
 from bot.slack.profiles import Profiles
@@ -39,6 +41,7 @@ class MemoryCommands:
         installation: Callable[[], Installation],
         webhook: Callable[[str], WebhookClient],
         home: HomePublisher,
+        purge_failed: PurgeFailedJobs | None = None,
         profiles: Profiles,
     ) -> None:
         self._slack = slack
@@ -47,6 +50,7 @@ class MemoryCommands:
         self._installation = installation
         self._webhook = webhook
         self._home = home
+        self._purge_failed = purge_failed
         self._profiles = profiles
 
     def _person(self, job: Job) -> tuple[str, str]:
@@ -117,13 +121,17 @@ class MemoryCommands:
 
     def forget_all(self, job: Job) -> None:
         scope, user = self._person(job)
-        erased = forget_person(self._pool, scope, user, keep_settings=True)
+        erased = forget_person(
+            self._pool, scope, user, keep_settings=True, requested_at=issued_at(job)
+        )
         self._respond(
             job,
             text=memory_views.forgot_all(erased.memories, erased.settings_kept, self._t(job)),
             replace_original=True,
         )
         self._home.publish_quietly(scope, user)
+        # After the answer: the person needn't wait for the queue.
+        purge_failed_jobs(self._purge_failed, erased)
 
     def forget_words(self, job: Job) -> None:
         scope, user = self._person(job)
@@ -194,9 +202,22 @@ class MemoryCommands:
             interest_level=fields.get("interest_level"),
             description=fields.get("description"),
         )
-        memory = self._memories().save(
-            scope, user, content, private=bool(fields["private"]), key=key
-        )
+        try:
+            memory = self._memories().save(
+                scope,
+                user,
+                content,
+                private=bool(fields["private"]),
+                key=key,
+                issued_at=issued_at(job),
+            )
+        except Superseded:
+            # Submitted before the person erased everything (a retry, or a replay): the
+            # erasure stands. What they see (Home, /interests) says so already.
+            log.info(
+                "editor save predates the person's erasure; not saved", extra={"user_id": user}
+            )
+            return
         log.info("memory saved from the editor", extra={"user_id": user, "added": key is None})
         self._home.publish_quietly(scope, user)
         if not fields.get("from_home"):

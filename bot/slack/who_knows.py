@@ -13,10 +13,12 @@ from typing import Any
 
 from slack_sdk.webhook import WebhookClient
 
+from bot.jobs.freshness import issued_at
 from bot.jobs.types import Job
 from bot.memory.directory import Directory
 from bot.memory.installation import Installation
 from bot.memory.preferences import PreferenceStore
+from bot.memory.watermarks import Superseded
 from bot.slack import whoknows_views
 from bot.slack.home_publisher import HomePublisher
 from bot.slack.profiles import Profiles
@@ -65,7 +67,15 @@ class WhoKnows:
         if enabled is None:
             findable = self._prefs.get(scope, user).findable
         else:
-            findable = self._prefs.update(scope, user, findable=bool(enabled)).findable
+            try:
+                findable = self._prefs.update(
+                    scope, user, issued_at=issued_at(job), findable=bool(enabled)
+                ).findable
+            except Superseded:
+                # A choice from before a later one (or an erasure), run late: the later stands.
+                log.info("sharing change superseded; not applied", extra={"user_id": user})
+                findable = self._prefs.get(scope, user).findable
+                enabled = None
         t = self._profiles.of(user).t
         answer = whoknows_views.sharing_answer(findable, changed=enabled is not None, t=t)
         self._respond(job, text=answer)

@@ -347,6 +347,38 @@ def test_failed_async_jobs_go_to_an_encrypted_queue_kept_14_days(
     assert [st["Resource"] for st in sends] == [{"Fn::GetAtt": [failure_queue, "Arn"]}]
 
 
+def test_lambda_retries_no_longer_than_the_worker_accepts_a_job(
+    resources: dict, failure_queue: str
+) -> None:
+    from bot.jobs.freshness import ASYNC_MAX_EVENT_AGE_S, FAILURE_RETENTION_DAYS
+
+    config = resources[only(logical_ids(resources, "AWS::Lambda::EventInvokeConfig"))]
+    assert config["Properties"]["MaximumEventAgeInSeconds"] == ASYNC_MAX_EVENT_AGE_S
+    retention = resources[failure_queue]["Properties"]["MessageRetentionPeriod"]
+    assert retention == FAILURE_RETENTION_DAYS * 24 * 3600
+
+
+def test_the_worker_alone_can_purge_the_failure_queue_of_an_erased_person(
+    resources: dict, failure_queue: str, worker_fn: str, public_fn: str
+) -> None:
+    env = resources[worker_fn]["Properties"]["Environment"]["Variables"]
+    assert env["FAILURE_QUEUE_URL"] == {"Ref": failure_queue}
+    granted = {
+        action
+        for st in statements_of_role(resources, role_of(resources, worker_fn))
+        if st["Effect"] == "Allow" and st["Resource"] == {"Fn::GetAtt": [failure_queue, "Arn"]}
+        for action in as_list(st["Action"])
+    }
+    assert {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+    } <= granted
+    public_env = resources[public_fn]["Properties"]["Environment"]["Variables"]
+    assert "FAILURE_QUEUE_URL" not in public_env
+
+
 def test_failure_queue_refuses_plain_http(resources: dict, failure_queue: str) -> None:
     policies = [
         res["Properties"]

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from bot.db import answer_log
+from bot.jobs.freshness import stamped
 from bot.jobs.signing import JOB_HMAC_KEY
 from bot.memory.preferences import PreferenceStore
 from bot.slack import digest_views
@@ -185,7 +187,7 @@ def test_a_replayed_or_forged_digest_job_sends_nothing(bot):
     _opt_in(bot, "U1")
     _ready(bot)
     captured: list[dict] = []
-    bot.worker.digest(captured.append)
+    bot.worker.digest(lambda job: captured.append(stamped(job, time.time())))
     (job,) = captured
     bot.worker.run(job)
     bot.worker.run(dict(job))  # Lambda delivering it twice
@@ -310,7 +312,8 @@ def test_forget_takes_the_digest_setting_and_claims_and_a_job_issued_before_writ
     _opt_in(bot, "U1")
     _ready(bot)
     captured: list[dict] = []
-    bot.worker.digest(captured.append)  # handed over, not yet run
+    # Handed over (stamped, as a dispatcher does), not yet run.
+    bot.worker.digest(lambda job: captured.append(stamped(job, time.time())))
     bot.click("forget_all_confirm", user="U1", value="all")
 
     assert PreferenceStore(bot.pool).get("T1", "U1").digest == "off"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import pytest
 from slack_bolt import BoltRequest
@@ -12,6 +13,7 @@ from bot.conversation.llm import openai_client
 from bot.conversation.prompt import MAX_MESSAGE_CHARS
 from bot.conversation.turn import EMPTY_MESSAGE
 from bot.db.storage import open_pool
+from bot.jobs.freshness import stamped
 from bot.slack.notices import APOLOGY
 from bot.wiring import build_app, build_worker, slack_client
 from tests.support import slack_requests as sr
@@ -195,10 +197,10 @@ def test_acks_make_no_model_or_embedding_call(settings, pool, fake_openai, fake_
         "forget_all",
     ]
 
-    # The same jobs, run afterwards, do the work.
+    # The same jobs, handed over and run afterwards, do the work.
     worker = build_worker(settings, slack=slack, pool=pool, openai=openai_client(settings))
     for job in recorder.jobs:
-        worker.run(job)
+        worker.run(stamped(job, time.time()))
     assert fake_openai.bodies("responses")
 
 

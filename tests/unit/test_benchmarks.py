@@ -160,3 +160,12 @@ def test_turn_latency_prints_its_tables_and_exits_by_its_floors():
     assert dm.split("|")[2].strip() == "2"  # turns timed
     assert "Requests arriving, median ms after Slack's request reached the app" in run.stdout
     assert run.stdout.count("PASS ") + run.stdout.count("FAIL ") == 6
+
+
+def test_write_guard_prints_its_table_and_exits_by_its_floor():
+    run = run_benchmark("write_guard", "--rounds", "20", "--people", "100")
+
+    # Its floor is a timing, which a busy machine may break: the exit code says so.
+    assert run.returncode == (1 if "\nFAIL " in run.stdout else 0), run.stdout + run.stderr
+    assert "| hold_for_write (now), 100 erased people " in run.stdout
+    assert re.search(r"^(PASS|FAIL) hold_for_write p50 ", run.stdout, re.M)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.memory.installation import Installation
 from bot.memory.maintenance import Maintenance
 from bot.memory.schema import UserTechInterest
+
+INSTALLATION = Installation("T1", "T1", None, "UBOT", "BBOT")
 
 
 def _maintenance(conversation, pool, forgotten: list[str]) -> Maintenance:
@@ -13,6 +16,9 @@ def _maintenance(conversation, pool, forgotten: list[str]) -> Maintenance:
         pool=pool,
         memories=lambda: conversation.memories,
         forget_installation_cache=lambda: forgotten.append("cache"),
+        installation=lambda: INSTALLATION,
+        working_scope=lambda: "T1",
+        revoked_grace_days=30,
     )
 
 
@@ -42,5 +48,5 @@ def test_the_sweep_deletes_only_expired_memories(conversation, pool):
             "UPDATE store SET expires_at = now() - %s WHERE value->'content'->>'topic' = 'Old'",
             (timedelta(days=1),),
         )
-    assert _maintenance(conversation, pool, []).sweep() == 1
+    assert _maintenance(conversation, pool, []).sweep().expired == 1
     assert [m.topic for m in conversation.memories.list_all("T1", "U1")] == ["New"]
