@@ -54,8 +54,8 @@ def clean_state(request, fake_openai, fake_slack):
         pool = request.getfixturevalue("pool")
         with pool.connection() as conn:
             conn.execute(
-                "TRUNCATE store, store_vectors, bot_processed_events, bot_user_prefs, "
-                "bot_installations, bot_memory_evictions, bot_answers"
+                "TRUNCATE store, store_vectors, bot_memory_exclusions, bot_processed_events, "
+                "bot_user_prefs, bot_installations, bot_memory_evictions, bot_answers"
             )
     yield
 
