@@ -102,6 +102,8 @@ def build_worker(
     from bot.slack.feedback import AnswerFeedback
     from bot.slack.home_publisher import HomePublisher
     from bot.slack.memory_commands import MemoryCommands
+    from bot.slack.profiles import Profiles
+    from bot.slack.receipt_clicks import ReceiptClicks
 
     webhook = slack_webhooks(settings)
     conversation = _once(
@@ -125,6 +127,7 @@ def build_worker(
         ttl_days=settings.memory_ttl_days,
     )
     claims = EventClaims(Ledger(pool), database_ready)
+    profiles = Profiles(slack)
     turn = Turn(
         slack=slack,
         conversation=conversation,
@@ -135,6 +138,7 @@ def build_worker(
         on_learned=home.publish_quietly,
         on_answer=_answer_recorder(settings, pool),
         read_files=_file_reader(settings, slack),
+        profiles=profiles,
     )
     return Worker(
         slack=slack,
@@ -149,6 +153,14 @@ def build_worker(
         ),
         home=home,
         feedback=AnswerFeedback(slack=slack, pool=pool, installation=scopes.get),
+        receipt_clicks=ReceiptClicks(
+            slack=slack,
+            memories=memories,
+            installation=scopes.get,
+            profiles=profiles,
+            webhook=webhook,
+            home=home,
+        ),
         maintenance=Maintenance(
             pool=pool, memories=memories, forget_installation_cache=scopes.forget
         ),

@@ -34,6 +34,8 @@ from bot.memory.preferences import Preferences, PreferenceStore
 from bot.memory.schema import ConversationKind, Memory, Source, may_use_private
 from bot.slack.attachments import Attachments
 from bot.slack.delivery import MODEL_ERROR, Delivered, Destination, deliver, post_text
+from bot.slack.profiles import Profile, Profiles
+from bot.slack.receipts import receipt_for
 from bot.text import clip
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,7 @@ class Turn:
         on_learned: Callable[[str, str], None],
         on_answer: Callable[[AnswerRecord], None],
         read_files: Callable[[list[dict]], Attachments],
+        profiles: Profiles,
     ) -> None:
         self._slack = slack
         self._conversation = conversation
@@ -130,6 +133,7 @@ class Turn:
         self._on_learned = on_learned
         self._on_answer = on_answer
         self._read_files = read_files
+        self._profiles = profiles
 
     def reply(self, job: Job) -> None:
         dest = Destination(
@@ -137,7 +141,7 @@ class Turn:
         )
         # The first request to leave shows the person the bot is working; nothing waits for it
         # but the steps that need to know whether this is an assistant thread.
-        with ThreadPoolExecutor(max_workers=6, thread_name_prefix="turn") as steps:
+        with ThreadPoolExecutor(max_workers=7, thread_name_prefix="turn") as steps:
             shown = steps.submit(self._show_working, job)
             try:
                 self._reply(job, dest, steps, shown)
@@ -170,6 +174,7 @@ class Turn:
         context = steps.submit(self._context, job, text, shown, query)
         thread = steps.submit(self._thread, job)
         files = steps.submit(self._read_files, job["files"]) if job.get("files") else None
+        profile = steps.submit(self._profiles.of, job["user_id"])
         try:
             database_up = True
             if not claim.result():
@@ -182,7 +187,9 @@ class Turn:
         earlier = thread.result()
         attachments = files.result() if files else None
         try:
-            self._answer(job, dest, text, recalled, earlier, attachments, started, deadline)
+            self._answer(
+                job, dest, text, recalled, earlier, attachments, profile.result(), started, deadline
+            )
         finally:
             if database_up:
                 self._claims.finish(job)
@@ -216,6 +223,7 @@ class Turn:
             job["user_id"],
             text,
             include_private=may_use_private(where, prefs.private_in_channels),
+            channel=job["channel"],
         )
         return Recalled(where, scope, prefs, memories)
 
@@ -227,6 +235,7 @@ class Turn:
         recalled: Recalled,
         thread: list[ThreadMessage],
         files: Attachments | None,
+        profile: Profile,
         started: float,
         deadline: Deadline,
     ) -> None:
@@ -243,9 +252,18 @@ class Turn:
             deadline=deadline,
         )
         status = self._status_setter(job) if recalled.where is ConversationKind.ASSISTANT else None
-        delivered = deliver(self._slack, dest, answer, deadline=deadline, on_status=status)
-        if files and files.note:
-            post_text(self._slack, dest, files.note)
+        receipt = receipt_for(
+            recalled.memories,
+            where=recalled.where,
+            channel=job["channel"],
+            asker=job["user_id"],
+            t=profile.t,
+            files_note=files.note if files else "",
+            recalled=recalled.scope is not None,
+        )
+        delivered = deliver(
+            self._slack, dest, answer, deadline=deadline, on_status=status, receipt=receipt
+        )
         scope, user = recalled.scope, job["user_id"]
         if scope is None:
             return

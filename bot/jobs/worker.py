@@ -5,7 +5,8 @@ ends with something the person can see, even when the database or the model fail
 is raised to the caller (a raise in a Lambda async invocation would be retried and repeat work).
 Handlers: the conversation turn (bot/conversation/turn.py), memory commands
 (bot/slack/memory_commands.py), the Home tab (bot/slack/home_publisher.py), answer feedback
-(bot/slack/feedback.py) and maintenance (bot/memory/maintenance.py).
+(bot/slack/feedback.py), choices on an answer's receipt (bot/slack/receipt_clicks.py) and
+maintenance (bot/memory/maintenance.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.slack.feedback import AnswerFeedback
 from bot.slack.home_publisher import HomePublisher
 from bot.slack.memory_commands import MemoryCommands
 from bot.slack.notices import apologise
+from bot.slack.receipt_clicks import ReceiptClicks
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ class Worker:
         commands: MemoryCommands,
         home: HomePublisher,
         feedback: AnswerFeedback,
+        receipt_clicks: ReceiptClicks,
         maintenance: Maintenance,
         claims: EventClaims,
         database_ready: DatabaseReady = lambda **_: True,
@@ -76,6 +79,7 @@ class Worker:
             "set_private_in_channels": home.set_private_in_channels,
             # answers
             "feedback": feedback.record,
+            "receipt_choice": receipt_clicks.choose,
             # the installation
             "uninstalled": maintenance.uninstalled,
         }

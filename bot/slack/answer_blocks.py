@@ -1,4 +1,5 @@
-"""Block Kit for the end of an answer: its sources, the AI note, feedback, the cut-off line."""
+"""Block Kit for the end of an answer: its sources, the AI note, feedback, the cut-off line; and
+the action_id of the receipt's menu (the receipt itself is bot/slack/receipts.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ GOOD, BAD = "good", "bad"
 # Every feedback click, whichever style was shown; the click's `value` is GOOD or BAD. The two
 # fallback buttons need action_ids of their own: Slack refuses a block with a repeated one.
 FEEDBACK_ACTIONS = re.compile(rf"^{FEEDBACK_ACTION}(?:_{GOOD}|_{BAD})?$")
+# The receipt's menu; an option's value is "<FORGET or NOT_HERE>:<memory key>".
+RECEIPT_ACTION = "receipt_memory"
+FORGET, NOT_HERE = "forget", "not_here"
 MAX_CITED_PAGES = 5
 AI_NOTE = "AI-generated answer. Check important details."
 CUT_OFF_NOTE = ":warning: My answer was cut off here. Ask me again if you need the rest."
@@ -88,11 +92,19 @@ def feedback_fallback() -> Block:
     }
 
 
-def closing(citations: Sequence[Citation], *, cut_off: bool, fallback: bool = False) -> list[Block]:
-    """What goes under an answer's text: the cut-off line, sources, the AI note, feedback."""
+def closing(
+    citations: Sequence[Citation],
+    *,
+    cut_off: bool,
+    fallback: bool = False,
+    receipt: Sequence[Block] = (),
+) -> list[Block]:
+    """What goes under an answer's text: the cut-off line, sources, the receipt (what the answer
+    was made from), the AI note, feedback."""
     blocks = [cut_off_block()] if cut_off else []
     if source_list := sources_block(citations):
         blocks.append(source_list)
+    blocks += receipt
     blocks.append(context(AI_NOTE))
     blocks.append(feedback_fallback() if fallback else feedback_buttons())
     return blocks

@@ -2,9 +2,12 @@
 visible outcome: the whole answer, the partial answer marked as cut off, or an apology.
 
 In a thread, the answer streams through Slack's chat.startStream/appendStream/stopStream
-(slack_sdk's chat_stream). Streams must live in a thread, so a top-level DM gets a placeholder
-that chat.update grows at a bounded rate instead; that is also the fallback whenever Slack
-refuses to stream. A finished answer ends with its sources, an AI note and feedback buttons.
+(slack_sdk's chat_stream), its thinking steps shown as task cards (bot/slack/task_cards.py).
+Streams must live in a thread, so a top-level DM gets a placeholder that chat.update grows at a
+bounded rate instead; that is also the fallback whenever Slack refuses to stream. If Slack
+refuses only the task cards, the text streams without them. A finished answer ends with its
+sources, its receipt (bot/slack/receipts.py), an AI note and feedback buttons; private memories
+a shared conversation's answer used are then named to the asker alone.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.messages.chunk import Chunk
 from slack_sdk.web.chat_stream import ChatStream
 
-from bot.conversation.answer_stream import AnswerStream, ModelError
+from bot.conversation.answer_stream import AnswerStream, ModelError, WebSearch
 from bot.jobs.deadlines import ANSWER_S, FINAL_WORD_S, Deadline
-from bot.slack import answer_blocks
+from bot.slack import answer_blocks, task_cards
 from bot.slack.deadline_client import DeadlineWebClient
 from bot.slack.mrkdwn import (
     MAX_BLOCKS,
@@ -32,6 +36,8 @@ from bot.slack.mrkdwn import (
     to_mrkdwn,
 )
 from bot.slack.notices import APOLOGY
+from bot.slack.receipts import Receipt
+from bot.slack.task_cards import TaskCards
 from bot.text import clip
 
 log = logging.getLogger(__name__)
@@ -67,22 +73,31 @@ def deliver(
     *,
     deadline: Deadline | None = None,
     on_status: Callable[[str], None] | None = None,
+    receipt: Receipt | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Delivered:
     """Show `answer` in Slack and finish it with exactly one visible outcome. A model failure
     is shown (partial answer marked, or the apology), not raised; Slack errors propagate.
-    `on_status` hears e.g. "is searching the web…" before the first words."""
+    `on_status` hears e.g. "is searching the web…" before the first words, unless task cards
+    show that; `receipt` says what the answer was made from."""
     slack = DeadlineWebClient(client, deadline or Deadline.after(ANSWER_S + FINAL_WORD_S))
-    if on_status is not None:
+    cards = TaskCards(receipt) if receipt is not None and dest.thread_ts else None
+    if on_status is not None and cards is None:
         answer.on_status(on_status)
+    made_from = receipt.blocks() if receipt is not None else []
+    delivered = None
     deltas: Iterable[str] = answer
     if dest.thread_ts:
         try:
-            return _stream(slack, dest, answer)
+            delivered = _stream(slack, dest, answer, cards, made_from)
         except _StreamRefused as refused:
             log.info("streaming refused by Slack (%s); falling back to chat.update", refused.error)
             deltas = itertools.chain([refused.consumed], refused.rest)
-    return _update(slack, dest, answer, deltas, clock)
+    if delivered is None:
+        delivered = _update(slack, dest, answer, deltas, clock, made_from)
+    if receipt is not None and delivered.text:
+        _tell_asker(slack, dest, receipt)
+    return delivered
 
 
 class _StreamRefused(Exception):
@@ -100,58 +115,141 @@ def _outcome(answer: AnswerStream, failed: bool) -> str:
 # --- in a thread: Slack's streaming API -----------------------------------------------------
 
 
-def _stream(slack: WebClient, dest: Destination, answer: AnswerStream) -> Delivered:
+class _Thread:
+    """One answer streamed into its thread: messages of at most 12,000 characters, the task
+    cards in the first."""
+
+    def __init__(self, slack: WebClient, dest: Destination, cards: TaskCards | None) -> None:
+        self._slack = slack
+        self._dest = dest
+        self.cards = cards
+        self.stream: ChatStream | None = None
+        self.text = ""
+        self.in_message = 0  # characters of text in the current message
+
+    def open_with(self, cards: list[Chunk]) -> None:
+        """Start the stream with the cards known before the model answers. Slack refusing
+        them (a workspace without thinking steps) raises: nothing was shown yet, so the answer
+        can still arrive by chat.update instead."""
+        if cards:
+            self.stream = self._open(with_cards=True)
+            self.stream.append(chunks=cards)
+
+    def show(self, chunks: list[Chunk]) -> None:
+        """Cards as the answer goes, opening the stream if need be. Slack refusing them turns
+        them off; the text goes on without."""
+        if self.cards is None or not chunks:
+            return
+        if self.stream is None:
+            self.stream = self._open(with_cards=True)
+        try:
+            self.stream.append(chunks=chunks)
+        except SlackApiError as exc:
+            log.info("task cards refused by Slack (%s); text only", exc.response.get("error"))
+            self.cards = None
+            if self.stream.ts is None:  # nothing was shown: the text opens its own stream
+                self.stream = None
+
+    def add(self, chunk: str, answer: AnswerStream) -> None:
+        if self.stream is None or self.in_message + len(chunk) > MAX_MARKDOWN_CHARS:
+            if self.stream is not None:
+                # A streamed message holds 12,000 characters; the cards end with the first.
+                self.stop("", answer)
+                self.cards = None
+            self.stream = self._open(with_cards=False)
+            self.in_message = 0
+        self.text += chunk
+        self.in_message += len(chunk)
+        self.stream.append(markdown_text=chunk)
+
+    def stop(
+        self,
+        ending: str,
+        answer: AnswerStream,
+        blocks: list[dict] | None = None,
+        fallback: list[dict] | None = None,
+    ) -> None:
+        """Flush the rest of the text and `ending` with the cards' last word and `blocks`. If
+        Slack refuses the blocks (a surface without feedback buttons) `fallback` stands in; if
+        it refuses the cards, they are left out."""
+        assert self.stream is not None
+        cards = self.cards.closing(answer.searches, answer.citations) if self.cards else []
+        markdown = ending or None
+        while True:
+            try:
+                self.stream.stop(markdown_text=markdown, chunks=cards or None, blocks=blocks)
+                return
+            except SlackApiError as exc:
+                error = exc.response.get("error")
+                if error == "invalid_blocks" and fallback is not None and blocks is not fallback:
+                    blocks = fallback
+                elif cards:
+                    log.info("task cards refused by Slack (%s); text only", error)
+                    cards = []
+                else:
+                    raise
+            markdown = None  # the stream is still open, with the ending in its buffer
+
+    def _open(self, *, with_cards: bool) -> ChatStream:
+        return self._slack.chat_stream(
+            channel=self._dest.channel,
+            thread_ts=self._dest.thread_ts,
+            recipient_team_id=self._dest.team_id,
+            recipient_user_id=self._dest.user_id,
+            buffer_size=STREAM_BUFFER_CHARS,
+            task_display_mode=task_cards.DISPLAY_MODE if with_cards else None,
+        )
+
+
+def _stream(
+    slack: WebClient,
+    dest: Destination,
+    answer: AnswerStream,
+    cards: TaskCards | None,
+    made_from: list[dict],
+) -> Delivered:
+    thread = _Thread(slack, dest, cards)
     deltas = iter(answer)
-    text = ""
-    stream: ChatStream | None = None
-    in_message = 0
     failed = False
     try:
+        if cards is not None:
+            thread.open_with(cards.opening())
+
+            def searching(search: WebSearch) -> None:
+                if thread.cards is not None:
+                    thread.show([thread.cards.search(search)])
+
+            answer.on_search(searching)
         try:
             for chunk in deltas:
-                # Opened lazily: a model failure before the first token leaves no empty message.
-                if stream is None or in_message + len(chunk) > MAX_MARKDOWN_CHARS:
-                    if stream is not None:
-                        stream.stop()  # a streamed message holds 12,000 characters; go on anew
-                    stream = slack.chat_stream(
-                        channel=dest.channel,
-                        thread_ts=dest.thread_ts,
-                        recipient_team_id=dest.team_id,
-                        recipient_user_id=dest.user_id,
-                        buffer_size=STREAM_BUFFER_CHARS,
-                    )
-                    in_message = 0
-                text += chunk
-                in_message += len(chunk)
-                stream.append(markdown_text=chunk)
+                thread.add(chunk, answer)
         except ModelError as exc:
             log.warning("model failed mid-answer: %s", exc)
             failed = True
         outcome = _outcome(answer, failed)
-        if stream is None:
+        if thread.stream is None:
             return Delivered(_post(slack, dest, APOLOGY), outcome, "")
-        ending = "" if outcome == OK else CUT_MARK
-        blocks = answer_blocks.closing(answer.citations, cut_off=outcome != OK)
-        _stop(stream, ending, blocks, answer)
-        return Delivered(stream.ts, outcome, text)
+        if not thread.text:  # only the cards were shown: the apology ends their message
+            thread.stop(APOLOGY, answer)
+            return Delivered(thread.stream.ts, outcome, "")
+        cut_off = outcome != OK
+        thread.stop(
+            CUT_MARK if cut_off else "",
+            answer,
+            answer_blocks.closing(answer.citations, cut_off=cut_off, receipt=made_from),
+            answer_blocks.closing(
+                answer.citations, cut_off=cut_off, fallback=True, receipt=made_from
+            ),
+        )
+        return Delivered(thread.stream.ts, outcome, thread.text)
     except SlackApiError as exc:
+        stream = thread.stream
         # Nothing reached Slack yet (the first stream never started): update a message instead.
-        if stream is not None and stream.ts is None and len(text) == in_message:
-            raise _StreamRefused(str(exc.response.get("error")), text, deltas) from exc
+        if stream is not None and stream.ts is None and len(thread.text) == thread.in_message:
+            raise _StreamRefused(str(exc.response.get("error")), thread.text, deltas) from exc
         if stream is not None and stream.ts is not None:
             _close_quietly(stream)
         raise
-
-
-def _stop(stream: ChatStream, ending: str, blocks: list[dict], answer: AnswerStream) -> None:
-    try:
-        stream.stop(markdown_text=ending or None, blocks=blocks)
-    except SlackApiError as exc:
-        if exc.response.get("error") != "invalid_blocks":
-            raise
-        # The stream is still open with the ending in its buffer; stop it with plain buttons.
-        fallback = answer_blocks.closing(answer.citations, cut_off=bool(ending), fallback=True)
-        stream.stop(blocks=fallback)
 
 
 def _close_quietly(stream: ChatStream) -> None:
@@ -175,6 +273,7 @@ def _update(
     answer: AnswerStream,
     deltas: Iterable[str],
     clock: Callable[[], float],
+    made_from: list[dict],
 ) -> Delivered:
     # The placeholder travels while the model request starts: the answer doesn't wait for
     # Slack's round trip, and the person sees the placeholder as soon as Slack has it.
@@ -214,7 +313,7 @@ def _update(
     if not text:
         slack.chat_update(channel=dest.channel, ts=ts, text=APOLOGY)
         return Delivered(ts, outcome, "")
-    return Delivered(_finish(slack, dest, ts, text, outcome, answer), outcome, text)
+    return Delivered(_finish(slack, dest, ts, text, outcome, answer, made_from), outcome, text)
 
 
 def _show(slack: WebClient, dest: Destination, ts: str, text: str) -> None:
@@ -229,7 +328,13 @@ def _show(slack: WebClient, dest: Destination, ts: str, text: str) -> None:
 
 
 def _finish(
-    slack: WebClient, dest: Destination, ts: str, text: str, outcome: str, answer: AnswerStream
+    slack: WebClient,
+    dest: Destination,
+    ts: str,
+    text: str,
+    outcome: str,
+    answer: AnswerStream,
+    made_from: list[dict],
 ) -> str:
     """The final answer: its first page replaces the placeholder, further pages (past 50
     sections) follow in the same place, the last one ending with the closing blocks.
@@ -240,7 +345,7 @@ def _finish(
     if cut_off:
         notification += "\n" + answer_blocks.CUT_OFF_NOTE
     pages = _pages(mrkdwn)
-    closing = answer_blocks.closing(answer.citations, cut_off=cut_off)
+    closing = answer_blocks.closing(answer.citations, cut_off=cut_off, receipt=made_from)
     if len(pages[-1]) + len(closing) > MAX_BLOCKS:
         pages.append([])
 
@@ -257,7 +362,9 @@ def _finish(
     except SlackApiError as exc:
         if exc.response.get("error") != "invalid_blocks":
             raise
-        fallback = answer_blocks.closing(answer.citations, cut_off=cut_off, fallback=True)
+        fallback = answer_blocks.closing(
+            answer.citations, cut_off=cut_off, fallback=True, receipt=made_from
+        )
         return send(len(pages) - 1, pages[-1] + fallback)
 
 
@@ -275,6 +382,24 @@ def _pages(mrkdwn: str) -> list[list[dict]]:
         for part in split_markdown(mrkdwn, MAX_SECTION_CHARS)
     ]
     return [sections[i : i + MAX_BLOCKS] for i in range(0, len(sections), MAX_BLOCKS)]
+
+
+def _tell_asker(slack: WebClient, dest: Destination, receipt: Receipt) -> None:
+    """The private memories a shared conversation's answer used, for the asker's eyes only."""
+    told = receipt.private_message()
+    if told is None:
+        return
+    text, blocks = told
+    try:
+        slack.chat_postEphemeral(
+            channel=dest.channel,
+            user=dest.user_id,
+            thread_ts=dest.thread_ts,
+            text=text,
+            blocks=blocks,
+        )
+    except SlackApiError as exc:  # the answer is out; only its footnote is lost
+        log.warning("could not tell the asker privately: %s", exc.response.get("error"))
 
 
 def post_text(client: WebClient, dest: Destination, text: str) -> None:
