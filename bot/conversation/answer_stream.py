@@ -150,8 +150,12 @@ class AnswerStream:
             self._cite(event)
         elif kind in _ITEM_EVENTS and event.item.type == "web_search_call":
             self._searching(event.item.id, event.item.status, _query(event.item))
+        elif kind == "response.web_search_call.searching":
+            self._searching(event.item_id, "searching")
         elif kind.startswith("response.web_search_call."):
-            self._searching(event.item_id, kind.rpartition(".")[2])
+            # in_progress repeats what the added item said; completed comes again, with the
+            # query, in the item's done event.
+            self._searching(event.item_id, None)
         elif kind == "response.created":
             self.model = event.response.model or self.model
         elif kind == "response.completed":
@@ -183,9 +187,13 @@ class AnswerStream:
             )
         )
 
-    def _searching(self, item_id: str, status: str, query: str | None = None) -> None:
+    def _searching(self, item_id: str, status: str | None, query: str | None = None) -> None:
         before = self._searches.get(item_id)
-        search = WebSearch(item_id, status, query or (before.query if before else None))
+        search = WebSearch(
+            item_id,
+            status or (before.status if before else "in_progress"),
+            query or (before.query if before else None),
+        )
         self._searches[item_id] = search
         if search != before:
             _tell(self._search_listeners, search)
