@@ -83,34 +83,18 @@ def choice_payload(
     response_url: str,
     channel: str = "D1",
     message_ts: str = "1700000000.000001",
-    team_id: str = "T1",
 ) -> dict:
-    """A block_actions payload for one option chosen from a static_select, as Slack sends it."""
-    action = {
-        "type": "static_select",
-        "action_id": "receipt_memory",
-        "block_id": block_id,
-        "selected_option": {"text": {"type": "plain_text", "text": "…"}, "value": value},
-        "action_ts": sr.new_ts(),
-    }
-    payload = {
-        "type": "block_actions",
-        "team": {"id": team_id, "domain": "example"},
-        "user": {"id": user, "team_id": team_id, "username": user.lower()},
-        "api_app_id": "A1",
-        "trigger_id": f"trig.{sr.new_ts()}",
-        "container": {
-            "type": "message",
-            "message_ts": message_ts,
-            "channel_id": channel,
-            "is_ephemeral": False,
-        },
-        "channel": {"id": channel, "name": "general"},
-        "message": {"type": "message", "ts": message_ts},
-        "response_url": response_url,
-        "actions": [action],
-    }
-    return payload
+    """A choice from a receipt's menu, as Slack sends it."""
+    return sr.selection_payload(
+        "receipt_memory",
+        value,
+        user=user,
+        team_id="T1",
+        block_id=block_id,
+        channel=channel,
+        message_ts=message_ts,
+        response_url=response_url,
+    )
 
 
 def choice_body(value: str, **fields) -> str:
