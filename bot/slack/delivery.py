@@ -16,7 +16,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -117,7 +117,8 @@ def _outcome(answer: AnswerStream, failed: bool) -> str:
 
 class _Thread:
     """One answer streamed into its thread: messages of at most 12,000 characters, the task
-    cards in the first."""
+    cards in the first. Used from one thread, but for the opening, which runs beside the
+    model's request: every other step waits for it first."""
 
     def __init__(self, slack: WebClient, dest: Destination, cards: TaskCards | None) -> None:
         self._slack = slack
@@ -126,18 +127,39 @@ class _Thread:
         self.stream: ChatStream | None = None
         self.text = ""
         self.in_message = 0  # characters of text in the current message
+        self._earlier_shown = False  # a message before the current one reached Slack
+        self._opening: Future | None = None
+        self._refused: SlackApiError | None = None
 
-    def open_with(self, cards: list[Chunk]) -> None:
-        """Start the stream with the cards known before the model answers. Slack refusing
-        them (a workspace without thinking steps) raises: nothing was shown yet, so the answer
-        can still arrive by chat.update instead."""
+    @property
+    def shown(self) -> bool:
+        """Whether anything of the answer has reached Slack."""
+        return self._earlier_shown or (self.stream is not None and self.stream.ts is not None)
+
+    def open_with(self, cards: list[Chunk], background: ThreadPoolExecutor) -> None:
+        """Start the stream with the cards known before the model answers, in the background
+        so that the model's request need not wait for Slack."""
         if cards:
             self.stream = self._open(with_cards=True)
-            self.stream.append(chunks=cards)
+            self._opening = background.submit(self.stream.append, chunks=cards)
+
+    def settle(self) -> None:
+        """Wait for the opening. Slack refusing it (a workspace without thinking steps, or no
+        streaming at all) leaves nothing shown: the next text raises the refusal, so that the
+        answer can still arrive by chat.update."""
+        opening, self._opening = self._opening, None
+        if opening is None:
+            return
+        try:
+            opening.result()
+        except SlackApiError as exc:
+            log.info("streaming with task cards refused (%s)", exc.response.get("error"))
+            self.stream, self.cards, self._refused = None, None, exc
 
     def show(self, chunks: list[Chunk]) -> None:
-        """Cards as the answer goes, opening the stream if need be. Slack refusing them turns
-        them off; the text goes on without."""
+        """Cards as the answer goes, opening the stream if need be. Slack refusing them now
+        turns them off; the text goes on without."""
+        self.settle()
         if self.cards is None or not chunks:
             return
         if self.stream is None:
@@ -151,14 +173,17 @@ class _Thread:
                 self.stream = None
 
     def add(self, chunk: str, answer: AnswerStream) -> None:
-        if self.stream is None or self.in_message + len(chunk) > MAX_MARKDOWN_CHARS:
-            if self.stream is not None:
-                # A streamed message holds 12,000 characters; the cards end with the first.
-                self.stop("", answer)
-                self.cards = None
+        self.settle()
+        self.text += chunk
+        if self._refused is not None:
+            raise self._refused
+        if self.stream is not None and self.in_message + len(chunk) > MAX_MARKDOWN_CHARS:
+            # A streamed message holds 12,000 characters; the cards end with the first.
+            self.stop("", answer)
+            self._earlier_shown, self.stream, self.cards = True, None, None
+        if self.stream is None:
             self.stream = self._open(with_cards=False)
             self.in_message = 0
-        self.text += chunk
         self.in_message += len(chunk)
         self.stream.append(markdown_text=chunk)
 
@@ -211,45 +236,54 @@ def _stream(
     thread = _Thread(slack, dest, cards)
     deltas = iter(answer)
     failed = False
-    try:
-        if cards is not None:
-            thread.open_with(cards.opening())
-
-            def searching(search: WebSearch) -> None:
-                if thread.cards is not None:
-                    thread.show([thread.cards.search(search)])
-
-            answer.on_search(searching)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stream-open") as background:
         try:
-            for chunk in deltas:
-                thread.add(chunk, answer)
-        except ModelError as exc:
-            log.warning("model failed mid-answer: %s", exc)
-            failed = True
-        outcome = _outcome(answer, failed)
-        if thread.stream is None:
-            return Delivered(_post(slack, dest, APOLOGY), outcome, "")
-        if not thread.text:  # only the cards were shown: the apology ends their message
-            thread.stop(APOLOGY, answer)
-            return Delivered(thread.stream.ts, outcome, "")
-        cut_off = outcome != OK
-        thread.stop(
-            CUT_MARK if cut_off else "",
-            answer,
-            answer_blocks.closing(answer.citations, cut_off=cut_off, receipt=made_from),
-            answer_blocks.closing(
-                answer.citations, cut_off=cut_off, fallback=True, receipt=made_from
-            ),
-        )
-        return Delivered(thread.stream.ts, outcome, thread.text)
-    except SlackApiError as exc:
-        stream = thread.stream
-        # Nothing reached Slack yet (the first stream never started): update a message instead.
-        if stream is not None and stream.ts is None and len(thread.text) == thread.in_message:
-            raise _StreamRefused(str(exc.response.get("error")), thread.text, deltas) from exc
-        if stream is not None and stream.ts is not None:
-            _close_quietly(stream)
-        raise
+            if cards is not None:
+                thread.open_with(cards.opening(), background)
+
+                def searching(search: WebSearch) -> None:
+                    if thread.cards is not None:
+                        thread.show([thread.cards.search(search)])
+
+                answer.on_search(searching)
+            try:
+                for chunk in deltas:
+                    thread.add(chunk, answer)
+            except ModelError as exc:
+                log.warning("model failed mid-answer: %s", exc)
+                failed = True
+            thread.settle()
+            return _end(slack, dest, answer, thread, _outcome(answer, failed), made_from)
+        except SlackApiError as exc:
+            thread.cards = None  # whatever happens next, no card opens a stream of its own
+            if not thread.shown:  # nothing reached Slack: update a message instead
+                raise _StreamRefused(str(exc.response.get("error")), thread.text, deltas) from exc
+            if thread.stream is not None and thread.stream.ts is not None:
+                _close_quietly(thread.stream)
+            raise
+
+
+def _end(
+    slack: WebClient,
+    dest: Destination,
+    answer: AnswerStream,
+    thread: _Thread,
+    outcome: str,
+    made_from: list[dict],
+) -> Delivered:
+    if thread.stream is None:
+        return Delivered(_post(slack, dest, APOLOGY), outcome, "")
+    if not thread.text:  # only the cards were shown: the apology ends their message
+        thread.stop(APOLOGY, answer)
+        return Delivered(thread.stream.ts, outcome, "")
+    cut_off = outcome != OK
+    thread.stop(
+        CUT_MARK if cut_off else "",
+        answer,
+        answer_blocks.closing(answer.citations, cut_off=cut_off, receipt=made_from),
+        answer_blocks.closing(answer.citations, cut_off=cut_off, fallback=True, receipt=made_from),
+    )
+    return Delivered(thread.stream.ts, outcome, thread.text)
 
 
 def _close_quietly(stream: ChatStream) -> None:
