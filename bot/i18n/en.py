@@ -22,8 +22,8 @@ MESSAGES: dict[str, str] = {
     "receipt.not_yours": "Only the person who asked can change the memories this answer used.",
     "receipt.gone": "That memory is already gone.",
     # Thinking steps of a streamed answer (bot/slack/task_cards.py).
-    "tasks.recalled_one": "Remembered 1 thing about you",
-    "tasks.recalled_many": "Remembered {count} things about you",
+    "tasks.recalled.one": "Remembered {count} thing about you",
+    "tasks.recalled.other": "Remembered {count} things about you",
     "tasks.recalled_none": "Nothing remembered yet",
     "tasks.searching": "Searching the web",
     "tasks.searched": "Web search: {query}",

@@ -14,12 +14,12 @@ MESSAGES: dict[str, str] = {
     "receipt.forgotten": "{topic} を忘れました。今後どこでも使いません。",
     "receipt.set_aside": (
         "この会話では今後 {topic} を使いません。"
-        "ほかの場所では使い続けます（`/interests` で確認できます）。"
+        "ほかの場所では使い続けます。`/interests` で確認できます。"
     ),
     "receipt.not_yours": "この回答に使った記憶を変更できるのは、質問した本人だけです。",
     "receipt.gone": "その記憶はすでに消えています。",
-    "tasks.recalled_one": "あなたについて覚えていたこと: 1件",
-    "tasks.recalled_many": "あなたについて覚えていたこと: {count}件",
+    "tasks.recalled.one": "あなたについて覚えていたこと: {count}件",
+    "tasks.recalled.other": "あなたについて覚えていたこと: {count}件",
     "tasks.recalled_none": "まだ何も覚えていません",
     "tasks.searching": "ウェブを検索しています",
     "tasks.searched": "ウェブ検索: {query}",
