@@ -25,6 +25,7 @@ PROMPT_BUDGET_CHARS = 1_000 + MAX_MEMORY_CHARS + MAX_THREAD_CHARS + MAX_MESSAGE_
 
 BASE_INSTRUCTIONS = (
     "You are a helpful technical assistant in Slack. Answer clearly and concisely. "
+    "Answer in the language the person writes in, whatever the language of the memories. "
     "Use what you remember about the person below to tailor the answer to their interests and "
     "background, without reciting the memories back unless asked. "
     "If asked what you remember, summarise the memories. "

@@ -20,10 +20,11 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.conversation.answer_stream import AnswerStream
+from bot.conversation.answer_stream import SEARCHING, AnswerStream
 from bot.conversation.core import Conversation
 from bot.conversation.prompt import MAX_THREAD_MESSAGES, ThreadMessage
 from bot.db.answer_log import AnswerRecord
+from bot.i18n.catalogue import ENGLISH, Translator
 from bot.jobs import deadlines
 from bot.jobs.deadlines import Deadline
 from bot.jobs.ledger import EventClaims
@@ -41,24 +42,14 @@ from bot.text import clip
 log = logging.getLogger(__name__)
 
 
-EMPTY_MESSAGE = (
-    "Hi! Ask me anything about tech. I'll remember what you tell me you care about, and you "
-    "can see or erase it any time with `/interests` and `/forget`."
-)
-# What the model is asked when a message is only files.
-FILES_PROMPT = "Please look at the attached file(s) and tell me what matters in them."
+# The English wording, by the name it had before the catalogue (tests compare against it).
+EMPTY_MESSAGE = ENGLISH("answer.empty_message")
 THINKING_REACTION = "eyes"
 # Pages of 200: a thread longer than 1,000 messages is read only up to there.
 MAX_THREAD_PAGES = 5
-SUGGESTED_PROMPTS = [
-    {"title": "What do you remember about me?", "message": "What do you remember about me?"},
-    {
-        "title": "Recommend three topics for me",
-        "message": "Please recommend three technology topics for me and summarise each briefly.",
-    },
-    {"title": "What's new in my stack?", "message": "What's new lately in the tech I care about?"},
-]
-_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+
+MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 # Message events name their conversation's kind; mentions don't, and are looked up.
 _CHANNEL_TYPES = {
     "im": ConversationKind.DM,
@@ -142,29 +133,28 @@ class Turn:
         # The first request to leave shows the person the bot is working; nothing waits for it
         # but the steps that need to know whether this is an assistant thread.
         with ThreadPoolExecutor(max_workers=7, thread_name_prefix="turn") as steps:
-            shown = steps.submit(self._show_working, job)
+            # Who is asking decides the language of everything the bot says besides the answer.
+            profile = steps.submit(self._profiles.of, job["user_id"])
+            shown = steps.submit(self._show_working, job, profile)
             try:
-                self._reply(job, dest, steps, shown)
+                self._reply(job, dest, steps, shown, profile)
             finally:
                 if not shown.result():  # Slack clears a thread's status when the reply lands
                     self._remove_reaction(job)
 
-    def suggest_prompts(self, job: Job) -> None:
-        self._slack.assistant_threads_setSuggestedPrompts(
-            channel_id=job["channel"],
-            thread_ts=job["thread_ts"],
-            title="Ask me anything about tech. I remember what you care about.",
-            prompts=SUGGESTED_PROMPTS,
-        )
-
     # --- the steps -----------------------------------------------------------------------
 
     def _reply(
-        self, job: Job, dest: Destination, steps: ThreadPoolExecutor, shown: Future[bool]
+        self,
+        job: Job,
+        dest: Destination,
+        steps: ThreadPoolExecutor,
+        shown: Future[bool],
+        profile: Future[Profile],
     ) -> None:
         deadline = deadlines.current()
         started = time.monotonic()
-        text = _MENTION.sub("", job.get("text") or "").strip()
+        text = MENTION.sub("", job.get("text") or "").strip()
         # Everything the model request waits for runs at once, so the person waits for the
         # slowest step rather than their sum: the dedupe claim (database), what to remember
         # (installation, settings, conversation kind, one embedding + lookup), the thread and
@@ -174,7 +164,6 @@ class Turn:
         context = steps.submit(self._context, job, text, shown, query)
         thread = steps.submit(self._thread, job)
         files = steps.submit(self._read_files, job["files"]) if job.get("files") else None
-        profile = steps.submit(self._profiles.of, job["user_id"])
         try:
             database_up = True
             if not claim.result():
@@ -186,10 +175,9 @@ class Turn:
         recalled = context.result()
         earlier = thread.result()
         attachments = files.result() if files else None
+        t = profile.result().t
         try:
-            self._answer(
-                job, dest, text, recalled, earlier, attachments, profile.result(), started, deadline
-            )
+            self._answer(job, dest, text, recalled, earlier, attachments, started, deadline, t)
         finally:
             if database_up:
                 self._claims.finish(job)
@@ -235,34 +223,37 @@ class Turn:
         recalled: Recalled,
         thread: list[ThreadMessage],
         files: Attachments | None,
-        profile: Profile,
         started: float,
         deadline: Deadline,
+        t: Translator,
     ) -> None:
+        note = files.note(t) if files else ""
         if not text and not (files and files.parts):
-            post_text(self._slack, dest, files.note if files and files.note else EMPTY_MESSAGE)
+            post_text(self._slack, dest, note or t("answer.empty_message"))
             return
         if recalled.where is ConversationKind.ASSISTANT and not thread:
-            self._title_thread(job, text or "Files")
+            self._title_thread(job, text or t("answer.files_title"))
         answer = self._conversation().answer(
-            text or FILES_PROMPT,
+            # Only files: asked in the person's language, so the model answers in it too.
+            text or t("answer.files_prompt"),
             recalled.memories,
             thread,
             attachments=files.parts if files else (),
             deadline=deadline,
         )
-        status = self._status_setter(job) if recalled.where is ConversationKind.ASSISTANT else None
+        assistant = recalled.where is ConversationKind.ASSISTANT
+        status = self._status_setter(job, t) if assistant else None
         receipt = receipt_for(
             recalled.memories,
             where=recalled.where,
             channel=job["channel"],
             asker=job["user_id"],
-            t=profile.t,
-            files_note=files.note if files else "",
+            t=t,
+            files_note=note,
             recalled=recalled.scope is not None,
         )
         delivered = deliver(
-            self._slack, dest, answer, deadline=deadline, on_status=status, receipt=receipt
+            self._slack, dest, answer, deadline=deadline, on_status=status, t=t, receipt=receipt
         )
         scope, user = recalled.scope, job["user_id"]
         if scope is None:
@@ -274,14 +265,14 @@ class Turn:
             else:
                 log.warning("no time left to learn from the message", extra=job_ids(job))
 
-    def _status_setter(self, job: Job) -> Callable[[str], None]:
+    def _status_setter(self, job: Job, t: Translator) -> Callable[[str], None]:
         def set_status(status: str) -> None:
             _best_effort(
                 "set the status",
                 self._slack.assistant_threads_setStatus,
                 channel_id=job["channel"],
                 thread_ts=job["thread_ts"],
-                status=status,
+                status=t("assistant.status_searching") if status == SEARCHING else status,
             )
 
         return set_status
@@ -387,17 +378,19 @@ class Turn:
             ThreadMessage(
                 from_bot=bool(m.get("bot_id"))
                 or (bot_user is not None and m.get("user") == bot_user),
-                text=_MENTION.sub("", m.get("text") or "").strip(),
+                text=MENTION.sub("", m.get("text") or "").strip(),
             )
             for m in earlier
         ]
 
-    def _show_working(self, job: Job) -> bool:
+    def _show_working(self, job: Job, profile: Future[Profile]) -> bool:
         """Let the person see at once that an answer is coming; True in an assistant thread."""
         if job.get("in_dm") and job.get("thread_ts"):
             try:
                 self._slack.assistant_threads_setStatus(
-                    channel_id=job["channel"], thread_ts=job["thread_ts"], status="is thinking…"
+                    channel_id=job["channel"],
+                    thread_ts=job["thread_ts"],
+                    status=profile.result().t("assistant.status_thinking"),
                 )
                 return True
             except SlackApiError:

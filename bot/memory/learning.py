@@ -12,7 +12,7 @@ instead of adding a second. All texts to embed go to the embedding API in one ca
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -50,6 +50,10 @@ _INTEREST = (
 )
 
 
+# (key of the existing memory it updates, or None for a new one; what it now says)
+Change = tuple[str | None, UserTechInterest]
+
+
 @dataclass(frozen=True)
 class Learned:
     saved: list[Memory]
@@ -81,8 +85,16 @@ class Learner:
         existing: Sequence[Memory] = (),
     ) -> Learned:
         """Extract memories from the person's own words and store them."""
-        if not text.strip():
+        changes = self.extract(text, existing)
+        if not changes:
             return Learned([], [])
+        return self.write(scope_id, user_id, changes, source)
+
+    def extract(self, text: str, existing: Sequence[Memory] = ()) -> list[Change]:
+        """What LangMem finds in the words: (key of the existing memory it updates or None for
+        a new one, its content). Existing memories it left as they were are not listed."""
+        if not text.strip():
+            return []
         known = {m.key: m for m in existing}
         extracted = self._manager.invoke(
             {
@@ -90,7 +102,7 @@ class Learner:
                 "existing": [(m.key, MEMORY_KIND, m.content) for m in existing],
             }
         )
-        changes: list[tuple[str | None, UserTechInterest]] = []
+        changes: list[Change] = []
         for item in extracted:
             if not isinstance(item.content, UserTechInterest):
                 continue  # deletions are off; nothing else is a memory
@@ -98,22 +110,26 @@ class Learner:
             if old is not None and old.content == item.content:
                 continue  # handed in as existing and left as it was
             changes.append((item.id if old else None, item.content))
-        if not changes:
-            return Learned([], [])
-        return self._write(scope_id, user_id, changes, source)
+        return changes
 
-    def _write(
+    def write(
         self,
         scope_id: str,
         user_id: str,
-        changes: list[tuple[str | None, UserTechInterest]],
+        changes: Sequence[Change],
         source: Source,
+        *,
+        first: Callable[[Connection], None] | None = None,
     ) -> Learned:
+        """Store extracted changes learned at `source`. `first` runs inside the same
+        transaction and lock before anything is read (e.g. taking back an edited message)."""
         from langgraph.store.base import PutOp
 
         ns = namespace(scope_id, user_id)
         with self._pool.connection() as conn, conn.transaction():
             person_lock(conn, scope_id, user_id)
+            if first is not None:
+                first(conn)
             rows = conn.execute(
                 f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND {LIVE}",
                 (prefix(scope_id, user_id),),
@@ -147,7 +163,8 @@ class Learner:
                 PutOp(ns, m.key, m.value(), index=None if reembed else False, ttl=self._ttl)
                 for m, reembed in written.values()
             ]
-            self._stores.on(conn).batch(ops)
+            if ops:
+                self._stores.on(conn).batch(ops)
             evicted = self._evict(conn, scope_id, user_id, keep=list(written))
         return Learned([m for m, _ in written.values()], evicted)
 

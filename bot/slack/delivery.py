@@ -25,6 +25,7 @@ from slack_sdk.models.messages.chunk import Chunk
 from slack_sdk.web.chat_stream import ChatStream
 
 from bot.conversation.answer_stream import AnswerStream, ModelError, WebSearch
+from bot.i18n.catalogue import ENGLISH, Translator
 from bot.jobs.deadlines import ANSWER_S, FINAL_WORD_S, Deadline
 from bot.slack import answer_blocks, task_cards
 from bot.slack.deadline_client import DeadlineWebClient
@@ -35,15 +36,14 @@ from bot.slack.mrkdwn import (
     split_markdown,
     to_mrkdwn,
 )
-from bot.slack.notices import APOLOGY
 from bot.slack.receipts import Receipt
 from bot.slack.task_cards import TaskCards
 from bot.text import clip
 
 log = logging.getLogger(__name__)
 
-PLACEHOLDER = "_Thinking…_"
-SEARCHING_PLACEHOLDER = "_Searching the web…_"
+# The English wording, by the name it had before the catalogue (tests compare against it).
+SEARCHING_PLACEHOLDER = ENGLISH("answer.searching")
 CUT_MARK = " …"
 UPDATE_INTERVAL_S = 1.0
 STREAM_BUFFER_CHARS = 128
@@ -75,11 +75,13 @@ def deliver(
     on_status: Callable[[str], None] | None = None,
     receipt: Receipt | None = None,
     clock: Callable[[], float] = time.monotonic,
+    t: Translator = ENGLISH,
 ) -> Delivered:
     """Show `answer` in Slack and finish it with exactly one visible outcome. A model failure
     is shown (partial answer marked, or the apology), not raised; Slack errors propagate.
     `on_status` hears e.g. "is searching the web…" before the first words, unless task cards
-    show that; `receipt` says what the answer was made from."""
+    show that; `receipt` says what the answer was made from. What the bot says itself
+    (placeholder, apology, sources, notes, buttons) is in `t`'s language."""
     slack = DeadlineWebClient(client, deadline or Deadline.after(ANSWER_S + FINAL_WORD_S))
     cards = TaskCards(receipt) if receipt is not None and dest.thread_ts else None
     if on_status is not None and cards is None:
@@ -89,12 +91,12 @@ def deliver(
     deltas: Iterable[str] = answer
     if dest.thread_ts:
         try:
-            delivered = _stream(slack, dest, answer, cards, made_from)
+            delivered = _stream(slack, dest, answer, cards, made_from, t)
         except _StreamRefused as refused:
             log.info("streaming refused by Slack (%s); falling back to chat.update", refused.error)
             deltas = itertools.chain([refused.consumed], refused.rest)
     if delivered is None:
-        delivered = _update(slack, dest, answer, deltas, clock, made_from)
+        delivered = _update(slack, dest, answer, deltas, clock, made_from, t)
     if receipt is not None and delivered.text:
         _tell_asker(slack, dest, receipt)
     return delivered
@@ -232,6 +234,7 @@ def _stream(
     answer: AnswerStream,
     cards: TaskCards | None,
     made_from: list[dict],
+    t: Translator,
 ) -> Delivered:
     thread = _Thread(slack, dest, cards)
     deltas = iter(answer)
@@ -253,7 +256,7 @@ def _stream(
                 log.warning("model failed mid-answer: %s", exc)
                 failed = True
             thread.settle()
-            return _end(slack, dest, answer, thread, _outcome(answer, failed), made_from)
+            return _end(slack, dest, answer, thread, _outcome(answer, failed), made_from, t)
         except SlackApiError as exc:
             thread.cards = None  # whatever happens next, no card opens a stream of its own
             if not thread.shown:  # nothing reached Slack: update a message instead
@@ -270,18 +273,21 @@ def _end(
     thread: _Thread,
     outcome: str,
     made_from: list[dict],
+    t: Translator,
 ) -> Delivered:
     if thread.stream is None:
-        return Delivered(_post(slack, dest, APOLOGY), outcome, "")
+        return Delivered(_post(slack, dest, t("notice.apology")), outcome, "")
     if not thread.text:  # only the cards were shown: the apology ends their message
-        thread.stop(APOLOGY, answer)
+        thread.stop(t("notice.apology"), answer)
         return Delivered(thread.stream.ts, outcome, "")
     cut_off = outcome != OK
     thread.stop(
         CUT_MARK if cut_off else "",
         answer,
-        answer_blocks.closing(answer.citations, cut_off=cut_off, receipt=made_from),
-        answer_blocks.closing(answer.citations, cut_off=cut_off, fallback=True, receipt=made_from),
+        answer_blocks.closing(answer.citations, cut_off=cut_off, t=t, receipt=made_from),
+        answer_blocks.closing(
+            answer.citations, cut_off=cut_off, fallback=True, t=t, receipt=made_from
+        ),
     )
     return Delivered(thread.stream.ts, outcome, thread.text)
 
@@ -308,17 +314,18 @@ def _update(
     deltas: Iterable[str],
     clock: Callable[[], float],
     made_from: list[dict],
+    t: Translator,
 ) -> Delivered:
     # The placeholder travels while the model request starts: the answer doesn't wait for
     # Slack's round trip, and the person sees the placeholder as soon as Slack has it.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="placeholder") as background:
-        placeholder = background.submit(_post, slack, dest, PLACEHOLDER)
+        placeholder = background.submit(_post, slack, dest, t("answer.thinking"))
         text = ""
 
         def searching(_status: str) -> None:
             if not text:
                 slack.chat_update(
-                    channel=dest.channel, ts=placeholder.result(), text=SEARCHING_PLACEHOLDER
+                    channel=dest.channel, ts=placeholder.result(), text=t("answer.searching")
                 )
 
         answer.on_status(searching)
@@ -345,9 +352,9 @@ def _update(
             raise
     outcome = _outcome(answer, failed)
     if not text:
-        slack.chat_update(channel=dest.channel, ts=ts, text=APOLOGY)
+        slack.chat_update(channel=dest.channel, ts=ts, text=t("notice.apology"))
         return Delivered(ts, outcome, "")
-    return Delivered(_finish(slack, dest, ts, text, outcome, answer, made_from), outcome, text)
+    return Delivered(_finish(slack, dest, ts, text, outcome, answer, made_from, t), outcome, text)
 
 
 def _show(slack: WebClient, dest: Destination, ts: str, text: str) -> None:
@@ -369,6 +376,7 @@ def _finish(
     outcome: str,
     answer: AnswerStream,
     made_from: list[dict],
+    t: Translator,
 ) -> str:
     """The final answer: its first page replaces the placeholder, further pages (past 50
     sections) follow in the same place, the last one ending with the closing blocks.
@@ -377,9 +385,9 @@ def _finish(
     mrkdwn = to_mrkdwn(text) + (CUT_MARK if cut_off else "")
     notification = clip(mrkdwn, MAX_SECTION_CHARS)
     if cut_off:
-        notification += "\n" + answer_blocks.CUT_OFF_NOTE
+        notification += "\n" + t("answer.cut_off")
     pages = _pages(mrkdwn)
-    closing = answer_blocks.closing(answer.citations, cut_off=cut_off, receipt=made_from)
+    closing = answer_blocks.closing(answer.citations, cut_off=cut_off, t=t, receipt=made_from)
     if len(pages[-1]) + len(closing) > MAX_BLOCKS:
         pages.append([])
 
@@ -397,7 +405,7 @@ def _finish(
         if exc.response.get("error") != "invalid_blocks":
             raise
         fallback = answer_blocks.closing(
-            answer.citations, cut_off=cut_off, fallback=True, receipt=made_from
+            answer.citations, cut_off=cut_off, fallback=True, t=t, receipt=made_from
         )
         return send(len(pages) - 1, pages[-1] + fallback)
 

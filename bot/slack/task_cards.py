@@ -52,11 +52,7 @@ class TaskCards:
         if not self._receipt.recalled:
             return []
         t, named = self._receipt.t, self._receipt.named
-        if named:
-            form = "one" if len(named) == 1 else "other"
-            title = t(f"tasks.recalled.{form}", count=len(named))
-        else:
-            title = t("tasks.recalled_none")
+        title = t.plural("tasks.recalled", len(named)) if named else t("tasks.recalled_none")
         details = clip(SEPARATOR.join(m.topic for m in named), MAX_DETAILS_CHARS) or None
         return [TaskUpdateChunk(id=RECALL_ID, title=title, status="complete", details=details)]
 
