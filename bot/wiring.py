@@ -92,14 +92,17 @@ def build_worker(
     chat_model: BaseChatModel | None = None,
     database_ready: DatabaseReady = lambda **_: True,
 ) -> Worker:
+    from bot.conversation.catch_up import CatchUp
     from bot.conversation.edits import MessageEdits
-    from bot.conversation.llm import openai_client
+    from bot.conversation.llm import Responder, openai_client
     from bot.conversation.suggestions import Suggestions
     from bot.conversation.turn import ChannelKinds, Turn
     from bot.jobs.digest_schedule import DigestFanOut, DigestSchedule
     from bot.jobs.ledger import EventClaims, Ledger
     from bot.jobs.worker import Worker
     from bot.memory.adoption import ScopeProvider
+    from bot.memory.directory import Directory
+    from bot.memory.embeddings import OpenAIEmbedder
     from bot.memory.installation import InstallationResolver
     from bot.memory.maintenance import Maintenance
     from bot.memory.preferences import PreferenceStore
@@ -110,6 +113,7 @@ def build_worker(
     from bot.slack.memory_commands import MemoryCommands
     from bot.slack.profiles import Profiles
     from bot.slack.receipt_clicks import ReceiptClicks
+    from bot.slack.who_knows import WhoKnows
 
     webhook = slack_webhooks(settings)
     # Each person's language and time zone, asked of Slack once per person per hour.
@@ -219,6 +223,32 @@ def build_worker(
         ),
         claims=claims,
         profiles=profiles,
+        catch_up=CatchUp(
+            slack=slack,
+            memories=memories,
+            # A summary of what others said needs no web search.
+            responder=_once(
+                lambda: Responder(model_client(), settings.chat_model, web_search=False)
+            ),
+            installation=scopes.get,
+            webhook=webhook,
+            profiles=profiles,
+        ),
+        who_knows=WhoKnows(
+            directory=_once(
+                lambda: Directory(
+                    pool,
+                    OpenAIEmbedder(
+                        model_client(), settings.embedding_model, settings.embedding_dims
+                    ),
+                )
+            ),
+            prefs=prefs,
+            installation=scopes.get,
+            webhook=webhook,
+            home=home,
+            profiles=profiles,
+        ),
         database_ready=database_ready,
         webhook=webhook,
     )

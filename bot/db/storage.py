@@ -65,6 +65,10 @@ CREATE TABLE IF NOT EXISTS bot_digest_claims (
 CREATE INDEX IF NOT EXISTS bot_digest_claims_claimed_idx ON bot_digest_claims (claimed_at);
 CREATE INDEX IF NOT EXISTS bot_digest_claims_in_flight_idx ON bot_digest_claims (claimed_at)
     WHERE status IN ('queued', 'taken');
+-- /whoknows: off until the person opts in (/interests share on, or the Home tab).
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS findable boolean NOT NULL DEFAULT false;
+CREATE INDEX IF NOT EXISTS bot_user_prefs_findable_idx
+    ON bot_user_prefs (team_id, user_id) WHERE findable;
 CREATE TABLE IF NOT EXISTS bot_installations (
     scope_id text PRIMARY KEY,
     team_id text,

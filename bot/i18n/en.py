@@ -18,6 +18,9 @@ MESSAGES: dict[str, str] = {
         "• `/forget` — erase everything I remember about you (asks first)\n"
         "• `/forget <words>` — erase only memories about those words, e.g. `/forget rust`\n"
         "• On any of your messages: *More actions → Forget what you learned from this*\n"
+        "• `/interests digest daily|weekly|off` — a DM with what's new in the tech you care about\n"
+        "• `/interests share on|off` — let colleagues find you with `/whoknows <topic>` "
+        "(off unless you turn it on)\n"
         "I learn what you care about in tech from the messages you send me. What I learn in DMs, "
         "private channels and group DMs is private :lock: and only used when I answer you in a "
         "DM, unless you allow it in the Home tab."
@@ -274,6 +277,77 @@ MESSAGES: dict[str, str] = {
     "your top interests, each with its source link.",
     "digest.home.status.weekly": "Every Monday after 09:00 your time: a DM with a few items "
     "about your top interests, each with its source link.",
+    # --- /whoknows and being findable ------------------------------------------------------
+    "whoknows.help": (
+        "*Find colleagues who know about a topic*\n"
+        "• `/whoknows <topic>` — e.g. `/whoknows rust`: colleagues who chose to be findable and "
+        "talked about it in public channels, the most interested first (only you see the list)\n"
+        "• `/interests share on` — let colleagues find you; `/interests share off` — stop\n"
+        "When you're findable, others see {what}. Never anything from DMs, private channels or "
+        "group DMs."
+    ),
+    "whoknows.what_others_see": (
+        "your name, the topics you've talked about in public channels, and links to those messages"
+    ),
+    "whoknows.too_long": (
+        "That topic is too long ({limit} characters at most). Try a word or two, e.g. "
+        "`/whoknows rust`."
+    ),
+    "whoknows.nobody": (
+        "Nobody findable has talked about {topic} in a public channel yet. People are listed "
+        "once they turn on `/interests share on`."
+    ),
+    "whoknows.header": (
+        "Colleagues who talked about {topic} in public channels, the most interested first "
+        "(only you can see this):"
+    ),
+    "whoknows.where_said": "where they talked about it",
+    "whoknows.in_channel": "in <#{channel}>",
+    "whoknows.footer": (
+        "Only people who chose to be findable are listed, and never you. "
+        "To be findable yourself: `/interests share on`."
+    ),
+    "whoknows.share_on": (
+        ":mag: You're findable now. Colleagues who use `/whoknows <topic>` can see {what}. "
+        "Nothing you said in DMs, private channels or group DMs is ever shown. Turn it off any "
+        "time with `/interests share off` or in my Home tab."
+    ),
+    "whoknows.share_off": "You're not findable any more: `/whoknows` doesn't list you.",
+    "whoknows.share_status_on": (
+        "You're findable: colleagues who use `/whoknows <topic>` can see {what}. "
+        "`/interests share off` stops it."
+    ),
+    "whoknows.share_status_off": (
+        "You're not findable (the default). With `/interests share on`, colleagues who use "
+        "`/whoknows <topic>` could see {what}."
+    ),
+    "whoknows.home_switch": "Let colleagues find me with /whoknows",
+    "whoknows.home_on": "You're findable: others using `/whoknows` see {what}.",
+    "whoknows.home_off": (
+        "You're not findable. Switched on, others using `/whoknows` would see {what}."
+    ),
+    # --- Catch me up (message shortcut) -----------------------------------------------------
+    "catchup.header": "*Catching you up* (only you can see this)",
+    "catchup.read_part": (
+        "The conversation has {total} messages; I read the first one and the latest {kept}."
+    ),
+    "catchup.surroundings": "That message isn't in a thread, so I read the messages around it.",
+    "catchup.empty": "There's nothing there for me to summarise.",
+    "catchup.not_in_channel": (
+        "I can't read <#{channel}> because I'm not a member of it. Invite me with "
+        "`/invite <@{bot}>` in that channel, then try *Catch me up* again."
+    ),
+    "catchup.channel_not_found": (
+        "I can't see that conversation: it's private or a DM I'm not part of. Add me to it "
+        "(`/invite <@{bot}>`), then try *Catch me up* again."
+    ),
+    "catchup.missing_scope": (
+        "I'm not allowed to read messages in that kind of conversation yet. Ask a workspace "
+        "admin to reinstall the app with its current manifest, which asks for that permission."
+    ),
+    "catchup.failed": (
+        "Sorry, I couldn't write the summary just now. Please try *Catch me up* again in a moment."
+    ),
     # --- the receipt under an answer (bot/slack/receipts.py) and the clicks on it -----
     "receipt.tailored_with": "Tailored with: {topics}",
     "receipt.and_more": "and {count} more",

@@ -22,6 +22,9 @@ MESSAGES: dict[str, str] = {
         " (例: `/forget rust`)\n"
         "• ご自分のメッセージで *その他のアクション → Forget what you learned from this* を選ぶと、"
         "そのメッセージから覚えたことを消去します\n"
+        "• `/interests digest daily|weekly|off` — 関心のある技術の最新情報を DM でお届けします\n"
+        "• `/interests share on|off` — 同僚が `/whoknows <トピック>` であなたを見つけられるように"
+        "します (オンにしない限りオフです)\n"
         "あなたが送ってくださったメッセージから、技術への関心を覚えます。DM、プライベートチャンネル、"
         "グループ DM で覚えたことは非公開 :lock: で、あなたへの DM での回答にだけ使います"
         " (ホームタブで許可した場合を除きます)。"
@@ -300,6 +303,87 @@ MESSAGES: dict[str, str] = {
     "いくつか、出典リンク付きで DM で届きます。",
     "digest.home.status.weekly": "毎週月曜日、あなたの時間で 9:00 を過ぎたら、主な関心についての"
     "話題がいくつか、出典リンク付きで DM で届きます。",
+    # --- /whoknows と見つけてもらう設定 ----------------------------------------------------
+    "whoknows.help": (
+        "*あるトピックに詳しい同僚を探す*\n"
+        "• `/whoknows <トピック>` — 見つけてもらうことを選び、公開チャンネルでそのトピックについて"
+        "話した同僚を、関心の高い順に表示します"
+        " (例: `/whoknows rust`、一覧はあなたにだけ見えます)\n"
+        "• `/interests share on` — 同僚があなたを見つけられるようにします。"
+        "`/interests share off` — やめます\n"
+        "見つけてもらえるようにすると、ほかの人には{what}が表示されます。DM、プライベートチャンネル、"
+        "グループ DM での内容は一切表示されません。"
+    ),
+    "whoknows.what_others_see": (
+        "あなたの名前、公開チャンネルで話した技術トピック、そしてそのメッセージへのリンク"
+    ),
+    "whoknows.too_long": (
+        "トピックが長すぎます (最大 {limit} 文字です)。`/whoknows rust` のように、"
+        "1、2 語でお試しください。"
+    ),
+    "whoknows.nobody": (
+        "{topic} について公開チャンネルで話した、見つけてもらえる設定の方はまだいません。"
+        "`/interests share on` を有効にした方が表示されます。"
+    ),
+    "whoknows.header": (
+        "公開チャンネルで {topic} について話した同僚です。関心の高い順に並べています"
+        " (あなたにだけ見えます):"
+    ),
+    "whoknows.where_said": "話していたメッセージ",
+    "whoknows.in_channel": "<#{channel}> にて",
+    "whoknows.footer": (
+        "見つけてもらうことを選んだ方だけが表示され、あなた自身は表示されません。"
+        "ご自分も見つけてもらえるようにするには: `/interests share on`"
+    ),
+    "whoknows.share_on": (
+        ":mag: 見つけてもらえるようになりました。`/whoknows <トピック>` を使った同僚には、"
+        "{what}が表示されます。DM、プライベートチャンネル、グループ DM での発言が表示されることは"
+        "ありません。`/interests share off` またはホームタブで、いつでもやめられます。"
+    ),
+    "whoknows.share_off": (
+        "見つけてもらえる設定をやめました。`/whoknows` にあなたは表示されません。"
+    ),
+    "whoknows.share_status_on": (
+        "現在、見つけてもらえる設定です。`/whoknows <トピック>` を使った同僚には{what}が"
+        "表示されます。`/interests share off` でやめられます。"
+    ),
+    "whoknows.share_status_off": (
+        "現在、見つけてもらえない設定です (既定)。`/interests share on` にすると、"
+        "`/whoknows <トピック>` を使った同僚に{what}が表示されるようになります。"
+    ),
+    "whoknows.home_switch": "/whoknows で同僚に見つけてもらう",
+    "whoknows.home_on": (
+        "見つけてもらえる設定です。`/whoknows` を使った人には{what}が表示されます。"
+    ),
+    "whoknows.home_off": (
+        "見つけてもらえない設定です。オンにすると、`/whoknows` を使った人に{what}が表示されます。"
+    ),
+    # --- Catch me up (メッセージショートカット) ---------------------------------------------
+    "catchup.header": "*これまでの流れ* (あなたにだけ見えます)",
+    "catchup.read_part": (
+        "この会話には {total} 件のメッセージがあります。最初の 1 件と最新の {kept} 件を読みました。"
+    ),
+    "catchup.surroundings": (
+        "このメッセージはスレッドではないため、前後のメッセージを読みました。"
+    ),
+    "catchup.empty": "要約できる内容がありませんでした。",
+    "catchup.not_in_channel": (
+        "私は <#{channel}> のメンバーではないため、読むことができません。そのチャンネルで "
+        "`/invite <@{bot}>` を実行して私を招待してから、もう一度 *Catch me up* をお試しください。"
+    ),
+    "catchup.channel_not_found": (
+        "その会話は、私が参加していないプライベートな会話か DM のため、見ることができません。"
+        "私を追加 (`/invite <@{bot}>`) してから、もう一度 *Catch me up* をお試しください。"
+    ),
+    "catchup.missing_scope": (
+        "その種類の会話のメッセージを読む権限が、まだ私にはありません。ワークスペースの管理者に、"
+        "最新のマニフェストでアプリを再インストールするよう依頼してください"
+        " (その権限が含まれています)。"
+    ),
+    "catchup.failed": (
+        "申し訳ありません。いまは要約を作成できませんでした。少し時間をおいて、もう一度 "
+        "*Catch me up* をお試しください。"
+    ),
     # --- the receipt under an answer (bot/slack/receipts.py) and the clicks on it -----
     "receipt.tailored_with": "この回答に使った記憶: {topics}",
     "receipt.and_more": "ほか{count}件",

@@ -7,7 +7,8 @@ Handlers: the conversation turn (bot/conversation/turn.py), suggested prompts
 (bot/conversation/suggestions.py), edited and deleted messages (bot/conversation/edits.py),
 memory commands (bot/slack/memory_commands.py), the Home tab (bot/slack/home_publisher.py),
 answer feedback (bot/slack/feedback.py), choices on an answer's receipt
-(bot/slack/receipt_clicks.py), maintenance (bot/memory/maintenance.py) and the tech digest
+(bot/slack/receipt_clicks.py), Catch me up (bot/conversation/catch_up.py), /whoknows
+(bot/slack/who_knows.py), maintenance (bot/memory/maintenance.py) and the tech digest
 (bot/slack/digest_delivery.py, bot/slack/digest_settings.py; its fan-out is
 bot/jobs/digest_schedule.py).
 """
@@ -22,6 +23,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.conversation.catch_up import CatchUp
 from bot.conversation.edits import MessageEdits
 from bot.conversation.suggestions import Suggestions
 from bot.conversation.turn import Turn
@@ -41,6 +43,7 @@ from bot.slack.memory_commands import MemoryCommands
 from bot.slack.notices import apologise
 from bot.slack.profiles import Profiles
 from bot.slack.receipt_clicks import ReceiptClicks
+from bot.slack.who_knows import WhoKnows
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,8 @@ class Worker:
         digest_fan_out: DigestFanOut,
         claims: EventClaims,
         profiles: Profiles,
+        catch_up: CatchUp,
+        who_knows: WhoKnows,
         database_ready: DatabaseReady = lambda **_: True,
         webhook: Callable[[str], WebhookClient] = WebhookClient,
     ) -> None:
@@ -102,6 +107,10 @@ class Worker:
             # answers
             "feedback": feedback.record,
             "receipt_choice": receipt_clicks.choose,
+            # working for the person: a private catch-up, who knows what
+            "catch_up": catch_up.run,
+            "who_knows": who_knows.find,
+            "set_findable": who_knows.set_findable,
             # the installation
             "uninstalled": maintenance.uninstalled,
             # the tech digest

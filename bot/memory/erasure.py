@@ -29,8 +29,9 @@ def forget_person(
 ) -> Erased:
     """Everything about one person in one installation, in one transaction.
 
-    With `keep_settings`, a person who switched learning off stays off; a settings row at the
-    defaults says nothing worth keeping and goes too.
+    With `keep_settings`, a person who switched learning off stays off; being findable by
+    /whoknows does not survive, and a settings row at the defaults says nothing worth keeping
+    and goes too.
     """
     with pool.connection() as conn, conn.transaction():
         memories = conn.execute(
@@ -44,11 +45,12 @@ def forget_person(
         )
         settings = "DELETE FROM bot_user_prefs WHERE team_id = %s AND user_id = %s"
         if keep_settings:
-            # A digest is made of the memories just erased: it stops with them.
+            # A digest is made of the memories just erased, and being findable is consent to
+            # show them: both stop with them.
             conn.execute(
                 "UPDATE bot_user_prefs SET digest = 'off', digest_since = NULL, digest_tz = NULL, "
-                "digest_locale = NULL, digest_channel = NULL, digest_profile_at = NULL "
-                "WHERE team_id = %s AND user_id = %s",
+                "digest_locale = NULL, digest_channel = NULL, digest_profile_at = NULL, "
+                "findable = false WHERE team_id = %s AND user_id = %s",
                 (scope_id, user_id),
             )
             settings += " AND learning_enabled AND NOT private_in_channels"

@@ -21,6 +21,7 @@ from bot.slack.memory_views import (
     page_nav,
 )
 from bot.slack.mrkdwn import escape
+from bot.slack.whoknows_views import FINDABLE_TOGGLE, home_note
 
 
 def _switch(action_id: str, label: str, on: bool) -> dict[str, Any]:
@@ -51,6 +52,7 @@ def view(
                     t("home.private_switch"),
                     prefs.private_in_channels,
                 ),
+                _switch(FINDABLE_TOGGLE, t("whoknows.home_switch"), prefs.findable),
             ],
         },
         context(
@@ -62,6 +64,7 @@ def view(
                 else t("home.private_in_dms")
             )
         ),
+        context(home_note(prefs.findable, t)),
         {"type": "actions", "elements": [button(t("home.add"), ADD_MEMORY, "add")]},
         *digest_views.home_blocks(prefs.digest, t),
         {"type": "divider"},

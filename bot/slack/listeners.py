@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 
 from bot.jobs.limits import MAX_JOB_TEXT_CHARS
 from bot.jobs.types import JobHandler
-from bot.slack import answer_blocks, digest_views, memory_views
+from bot.slack import answer_blocks, digest_views, memory_views, whoknows_views
 from bot.slack.job_builders import (
     bot_user_id,
     event_job,
@@ -46,6 +46,8 @@ _CONVERSATIONAL_SUBTYPES = {None, "file_share", "thread_broadcast"}
 # disables event delivery. Everything the bot doesn't use is acknowledged and dropped.
 _ANYTHING = re.compile(".*")
 MAX_FORGET_WORDS_CHARS = 200
+# The message shortcut's callback_id (also in manifest.yml).
+CATCH_ME_UP = "catch_me_up"
 
 
 # --- middleware --------------------------------------------------------------------------
@@ -178,6 +180,8 @@ def on_interests(ack: Ack, body: dict, command: dict, context: BoltContext) -> N
     elif digest_views.is_digest_command(arg):
         # Answered by the worker, in the person's language, with their time zone.
         job = {**memory_job("set_digest", body), "frequency": digest_views.parse_command(arg)}
+    elif arg.split()[:1] == ["share"]:
+        job = _sharing_job(body, arg.split()[1:])
     elif arg not in ("", "export"):
         job = _help_job(body, "interests_unknown", asked=clip(arg, 60))
     else:
@@ -197,6 +201,39 @@ def on_forget(ack: Ack, body: dict, command: dict, context: BoltContext) -> None
     else:
         job = {**memory_job("forget_words", body), "words": words}
     _submit(context)(job)
+
+
+def _sharing_job(body: dict, words: list[str]) -> dict[str, Any]:
+    """`/interests share on|off` switches; `share` alone (or anything else) says how it stands."""
+    enabled = {"on": True, "off": False}.get(words[0]) if len(words) == 1 else None
+    return {**memory_job("set_findable", body), "enabled": enabled}
+
+
+def on_who_knows(ack: Ack, body: dict, command: dict, context: BoltContext) -> None:
+    ack()
+    # One character over the limit travels, so the worker can say it was too long.
+    topic = " ".join((command.get("text") or "").split())[: whoknows_views.MAX_TOPIC_CHARS + 1]
+    _submit(context)({**memory_job("who_knows", body), "topic": topic})
+
+
+def on_findable_toggle(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
+    ack()
+    _submit(context)({**memory_job("set_findable", body), "enabled": _switched_on(action)})
+
+
+def on_catch_me_up(ack: Ack, body: dict, context: BoltContext) -> None:
+    """The message shortcut: everything about the thread is read by the worker."""
+    ack()
+    message = body.get("message") or {}
+    _submit(context)(
+        {
+            **memory_job("catch_up", body),
+            "channel": (body.get("channel") or {}).get("id"),
+            "message_ts": message.get("ts"),
+            "thread_ts": message.get("thread_ts"),
+            "bot_user_id": bot_user_id(body, context),
+        }
+    )
 
 
 def _help_job(body: dict, topic: str, asked: str = "") -> dict[str, Any]:
@@ -355,6 +392,7 @@ LISTENERS: tuple[tuple[str, Any, Callable[..., None]], ...] = (
     ("event", "tokens_revoked", on_tokens_revoked),
     ("command", "/interests", on_interests),
     ("command", "/forget", on_forget),
+    ("command", "/whoknows", on_who_knows),
     ("action", memory_views.FORGET_ALL_CONFIRM, on_forget_all),
     ("action", memory_views.FORGET_ALL_CANCEL, on_forget_cancel),
     ("action", memory_views.FORGET_ONE, on_forget_one),
@@ -371,6 +409,8 @@ LISTENERS: tuple[tuple[str, Any, Callable[..., None]], ...] = (
     ("action", digest_views.DIGEST_LESS, on_digest_less),
     ("view", memory_views.MEMORY_EDITOR, on_editor_submit),
     ("shortcut", memory_views.FORGET_FROM_MESSAGE, on_forget_from_message),
+    ("action", whoknows_views.FINDABLE_TOGGLE, on_findable_toggle),
+    ("shortcut", CATCH_ME_UP, on_catch_me_up),
     ("event", _ANYTHING, ack_only),
     ("action", _ANYTHING, ack_only),
     ("view", _ANYTHING, ack_only),

@@ -248,6 +248,7 @@ _ACK_PATH_SLACK_MODULES = {
     "bot.slack.notices",
     "bot.slack.memory_views",
     "bot.slack.digest_views",
+    "bot.slack.whoknows_views",  # the Home tab switch's action_id and the topic limit
     "bot.slack.answer_blocks",
     "bot.slack.block_kit",
     "bot.slack.mrkdwn",

@@ -31,7 +31,7 @@ def test_events_commands_interactivity_and_socket_mode():
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     commands = {c["command"]: c for c in MANIFEST["features"]["slash_commands"]}
-    assert set(commands) == {"/interests", "/forget"}
+    assert set(commands) == {"/interests", "/forget", "/whoknows"}
     assert all(c["description"] and c["usage_hint"] for c in commands.values())
 
 
@@ -84,3 +84,20 @@ def test_the_digest_can_be_chosen_and_knows_each_persons_time_zone():
     assert {"users:read", "im:write", "chat:write"} <= set(
         MANIFEST["oauth_config"]["scopes"]["bot"]
     )
+
+
+def test_catch_me_up_and_who_knows_are_declared():
+    from bot.slack.listeners import CATCH_ME_UP
+
+    shortcuts = {s["callback_id"]: s for s in MANIFEST["features"]["shortcuts"]}
+    assert shortcuts[CATCH_ME_UP] == {
+        "name": "Catch me up",
+        "type": "message",
+        "callback_id": "catch_me_up",
+        "description": shortcuts[CATCH_ME_UP]["description"],
+    }
+    commands = {c["command"]: c for c in MANIFEST["features"]["slash_commands"]}
+    assert "topic" in commands["/whoknows"]["usage_hint"]
+    # Reading a thread or a channel's messages around one, wherever the shortcut is used.
+    scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert {"channels:history", "groups:history", "mpim:history", "im:history"} <= scopes
