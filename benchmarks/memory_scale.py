@@ -219,7 +219,7 @@ def load(url: str, users: list[User], dims: int, seed: int) -> float:
     started = time.perf_counter()
     total = sum(u.count for u in users)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("TRUNCATE store, store_vectors")
+        conn.execute("TRUNCATE store, store_vectors, bot_memory_exclusions")
         batch: list[User] = []
         done = 0
         for user in users:

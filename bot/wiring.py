@@ -118,6 +118,7 @@ def build_worker(
     from bot.slack.home_publisher import HomePublisher
     from bot.slack.memory_commands import MemoryCommands
     from bot.slack.profiles import Profiles
+    from bot.slack.receipt_clicks import ReceiptClicks
     from bot.slack.who_knows import WhoKnows
 
     webhook = slack_webhooks(settings)
@@ -193,6 +194,14 @@ def build_worker(
         ),
         home=home,
         feedback=AnswerFeedback(slack=slack, pool=pool, installation=scopes.get, profiles=profiles),
+        receipt_clicks=ReceiptClicks(
+            slack=slack,
+            memories=memories,
+            installation=scopes.get,
+            profiles=profiles,
+            webhook=webhook,
+            home=home,
+        ),
         maintenance=build_maintenance(
             settings, slack=slack, pool=pool, memories=memories, scopes=scopes
         ),

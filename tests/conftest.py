@@ -54,9 +54,9 @@ def clean_state(request, fake_openai, fake_slack):
         pool = request.getfixturevalue("pool")
         with pool.connection() as conn:
             conn.execute(
-                "TRUNCATE store, store_vectors, bot_processed_events, bot_user_prefs, "
-                "bot_installations, bot_memory_evictions, bot_answers, bot_digest_claims, "
-                "bot_watermarks"
+                "TRUNCATE store, store_vectors, bot_memory_exclusions, bot_processed_events, "
+                "bot_user_prefs, bot_installations, bot_memory_evictions, bot_answers, "
+                "bot_digest_claims, bot_watermarks"
             )
     yield
 

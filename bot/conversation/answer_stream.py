@@ -2,8 +2,10 @@
 
 Event shapes are openai-python's (openai.types.responses): text comes in
 `response.output_text.delta`, citations in `response.output_text.annotation.added`
-(`url_citation`), web searches as `web_search_call` output items, and a finished answer ends
-with `response.completed`, whose `usage` has the token counts.
+(`url_citation`), web searches as `web_search_call` output items (added, then
+`response.web_search_call.in_progress/searching/completed`, then done with the action that
+names the query), and a finished answer ends with `response.completed`, whose `usage` has the
+token counts.
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ class Citation:
     title: str
     start: int  # the cited span, as character offsets into AnswerStream.text
     end: int
+
+
+@dataclass(frozen=True)
+class WebSearch:
+    """One web search of the model's, as far as the stream has told: `status` is the API's
+    (in_progress, searching, completed, failed), `query` what it searched for, once known."""
+
+    id: str
+    status: str
+    query: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,9 +81,10 @@ class AnswerStream:
         self._connection_errors = connection_errors
         self._clock = clock
         self._listeners: list[Callable[[str], None]] = []
+        self._search_listeners: list[Callable[[WebSearch], None]] = []
         self._status: str | None = None
         self._part_offsets: dict[tuple[str, int], int] = {}
-        self._searches: set[str] = set()
+        self._searches: dict[str, WebSearch] = {}
         self.model = model
         self.text = ""
         self.citations: list[Citation] = []
@@ -85,10 +98,20 @@ class AnswerStream:
     def web_searches(self) -> int:
         return len(self._searches)
 
+    @property
+    def searches(self) -> list[WebSearch]:
+        """Each web search as it last stood, in the order the model started them."""
+        return list(self._searches.values())
+
     def on_status(self, callback: Callable[[str], None]) -> None:
         """Call `callback(status)` when the model starts something worth telling the person
         about while no text has come yet (today: SEARCHING)."""
         self._listeners.append(callback)
+
+    def on_search(self, callback: Callable[[WebSearch], None]) -> None:
+        """Call `callback(search)` whenever a web search starts, runs, ends or names its query.
+        It runs on the iterating thread, between the text deltas."""
+        self._search_listeners.append(callback)
 
     def __iter__(self) -> Iterator[str]:
         started = self._clock()
@@ -125,10 +148,14 @@ class AnswerStream:
             return event.delta
         if kind == "response.output_text.annotation.added":
             self._cite(event)
-        elif kind == "response.output_item.added" and event.item.type == "web_search_call":
-            self._searching(event.item.id)
+        elif kind in _ITEM_EVENTS and event.item.type == "web_search_call":
+            self._searching(event.item.id, event.item.status, _query(event.item))
+        elif kind == "response.web_search_call.searching":
+            self._searching(event.item_id, "searching")
         elif kind.startswith("response.web_search_call."):
-            self._searching(event.item_id)
+            # in_progress repeats what the added item said; completed comes again, with the
+            # query, in the item's done event.
+            self._searching(event.item_id, None)
         elif kind == "response.created":
             self.model = event.response.model or self.model
         elif kind == "response.completed":
@@ -160,8 +187,16 @@ class AnswerStream:
             )
         )
 
-    def _searching(self, item_id: str) -> None:
-        self._searches.add(item_id)
+    def _searching(self, item_id: str, status: str | None, query: str | None = None) -> None:
+        before = self._searches.get(item_id)
+        search = WebSearch(
+            item_id,
+            status or (before.status if before else "in_progress"),
+            query or (before.query if before else None),
+        )
+        self._searches[item_id] = search
+        if search != before:
+            _tell(self._search_listeners, search)
         if not self.text:
             self._notify(SEARCHING)
 
@@ -169,11 +204,7 @@ class AnswerStream:
         if status == self._status:
             return
         self._status = status
-        for listener in self._listeners:
-            try:
-                listener(status)
-            except Exception:  # noqa: BLE001 - a status line is a nicety; the answer goes on
-                log.warning("status listener failed", exc_info=True)
+        _tell(self._listeners, status)
 
     def _finish(self, response: Any) -> None:
         self.model = response.model or self.model
@@ -185,3 +216,24 @@ class AnswerStream:
                 output_tokens=usage.output_tokens,
                 cached_tokens=(details.cached_tokens if details else 0) or 0,
             )
+
+
+_ITEM_EVENTS = ("response.output_item.added", "response.output_item.done")
+
+
+def _query(item: Any) -> str | None:
+    """What a web_search_call searched for: its action's query (or first of its queries), which
+    the API fills in once the search is done; an open_page or find_in_page action has none."""
+    action = getattr(item, "action", None)
+    if action is None or getattr(action, "type", None) != "search":
+        return None
+    query = getattr(action, "query", None) or next(iter(getattr(action, "queries", None) or ()), "")
+    return (query.strip() or None) if isinstance(query, str) else None
+
+
+def _tell(listeners: list[Callable[[Any], None]], news: Any) -> None:
+    for listener in listeners:
+        try:
+            listener(news)
+        except Exception:  # noqa: BLE001 - showing progress is a nicety; the answer goes on
+            log.warning("progress listener failed", exc_info=True)

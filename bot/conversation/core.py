@@ -34,12 +34,24 @@ class Conversation:
         self._memory_limit = memory_limit
 
     def recall(
-        self, scope_id: str, user_id: str, text: str, *, include_private: bool
+        self,
+        scope_id: str,
+        user_id: str,
+        text: str,
+        *,
+        include_private: bool,
+        channel: str | None = None,
     ) -> list[Memory]:
-        """The most relevant memories the answer may use, or none if the store can't be reached."""
+        """The most relevant memories the answer may use (none the person set aside for
+        `channel`), or none if the store can't be reached."""
         try:
             return self.memories.relevant(
-                scope_id, user_id, text, self._memory_limit, include_private=include_private
+                scope_id,
+                user_id,
+                text,
+                self._memory_limit,
+                include_private=include_private,
+                channel=channel,
             )
         except Exception:  # noqa: BLE001 - an answer without memories beats no answer
             log.exception("memory lookup failed; answering without memories")

@@ -40,6 +40,7 @@ from bot.memory.watermarks import Superseded, Watermarks
 from bot.slack.attachments import Attachments
 from bot.slack.delivery import MODEL_ERROR, Delivered, Destination, deliver, post_text
 from bot.slack.profiles import Profile, Profiles
+from bot.slack.receipts import receipt_for
 from bot.text import clip
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ class Turn:
         )
         # The first request to leave shows the person the bot is working; nothing waits for it
         # but the steps that need to know whether this is an assistant thread.
-        with ThreadPoolExecutor(max_workers=6, thread_name_prefix="turn") as steps:
+        with ThreadPoolExecutor(max_workers=7, thread_name_prefix="turn") as steps:
             # Who is asking decides the language of everything the bot says besides the answer.
             profile = steps.submit(self._profiles.of, job["user_id"])
             shown = steps.submit(self._show_working, job, profile)
@@ -216,6 +217,7 @@ class Turn:
             job["user_id"],
             text,
             include_private=may_use_private(where, prefs.private_in_channels),
+            channel=job["channel"],
         )
         return Recalled(where, scope, prefs, memories)
 
@@ -247,9 +249,18 @@ class Turn:
         )
         assistant = recalled.where is ConversationKind.ASSISTANT
         status = self._status_setter(job, t) if assistant else None
-        delivered = deliver(self._slack, dest, answer, deadline=deadline, on_status=status, t=t)
-        if note:
-            post_text(self._slack, dest, note)
+        receipt = receipt_for(
+            recalled.memories,
+            where=recalled.where,
+            channel=job["channel"],
+            asker=job["user_id"],
+            t=t,
+            files_note=note,
+            recalled=recalled.scope is not None,
+        )
+        delivered = deliver(
+            self._slack, dest, answer, deadline=deadline, on_status=status, t=t, receipt=receipt
+        )
         scope, user = recalled.scope, job["user_id"]
         if scope is None or self._erased_since(scope, job):
             return

@@ -103,6 +103,16 @@ ALTER TABLE store_vectors ALTER COLUMN embedding SET STORAGE MAIN;
 -- Listing a person's memories newest first, a page at a time, without OFFSET.
 CREATE INDEX IF NOT EXISTS bot_store_prefix_updated_idx
     ON store (prefix, updated_at DESC, key DESC);
+-- "Don't use this here": a memory of the person's not to use in one conversation. Kept with
+-- the memory and erased with it, whichever way it goes (forget, erasure, expiry, the cap).
+CREATE TABLE IF NOT EXISTS bot_memory_exclusions (
+    prefix text NOT NULL,
+    key text NOT NULL,
+    channel text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (prefix, channel, key),
+    FOREIGN KEY (prefix, key) REFERENCES store (prefix, key) ON DELETE CASCADE
+);
 """
 
 # Each memory embeds its topic and its description separately; search keeps the best of the two,

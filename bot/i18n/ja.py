@@ -384,4 +384,24 @@ MESSAGES: dict[str, str] = {
         "申し訳ありません。いまは要約を作成できませんでした。少し時間をおいて、もう一度 "
         "*Catch me up* をお試しください。"
     ),
+    # --- the receipt under an answer (bot/slack/receipts.py) and the clicks on it -----
+    "receipt.tailored_with": "この回答に使った記憶: {topics}",
+    "receipt.and_more": "ほか{count}件",
+    "receipt.private_used": "あなただけに表示: ここではあなたの非公開の記憶も使いました: {topics}",
+    "receipt.menu": "使った記憶を変更…",
+    "receipt.forget": "忘れる",
+    "receipt.not_here": "ここでは使わない",
+    "receipt.forgotten": "{topic} を忘れました。今後どこでも使いません。",
+    "receipt.set_aside": (
+        "この会話では今後 {topic} を使いません。"
+        "ほかの場所では使い続けます。`/interests` で確認できます。"
+    ),
+    "receipt.not_yours": "この回答に使った記憶を変更できるのは、質問した本人だけです。",
+    "receipt.gone": "その記憶はすでに消えています。",
+    # --- thinking steps of a streamed answer (bot/slack/task_cards.py) -------------------
+    "tasks.recalled.one": "あなたについて覚えていたこと: {count}件",
+    "tasks.recalled.other": "あなたについて覚えていたこと: {count}件",
+    "tasks.recalled_none": "まだ何も覚えていません",
+    "tasks.searching": "ウェブを検索しています",
+    "tasks.searched": "ウェブ検索: {query}",
 }

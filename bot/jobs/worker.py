@@ -6,7 +6,8 @@ is raised to the caller (a raise in a Lambda async invocation would be retried a
 Handlers: the conversation turn (bot/conversation/turn.py), suggested prompts
 (bot/conversation/suggestions.py), edited and deleted messages (bot/conversation/edits.py),
 memory commands (bot/slack/memory_commands.py), the Home tab (bot/slack/home_publisher.py),
-answer feedback (bot/slack/feedback.py), Catch me up (bot/conversation/catch_up.py), /whoknows
+answer feedback (bot/slack/feedback.py), choices on an answer's receipt
+(bot/slack/receipt_clicks.py), Catch me up (bot/conversation/catch_up.py), /whoknows
 (bot/slack/who_knows.py), maintenance (bot/memory/maintenance.py) and the tech digest
 (bot/slack/digest_delivery.py, bot/slack/digest_settings.py; its fan-out is
 bot/jobs/digest_schedule.py).
@@ -46,6 +47,7 @@ from bot.slack.home_publisher import HomePublisher
 from bot.slack.memory_commands import MemoryCommands
 from bot.slack.notices import apologise
 from bot.slack.profiles import Profiles
+from bot.slack.receipt_clicks import ReceiptClicks
 from bot.slack.who_knows import WhoKnows
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ class Worker:
         commands: MemoryCommands,
         home: HomePublisher,
         feedback: AnswerFeedback,
+        receipt_clicks: ReceiptClicks,
         maintenance: Maintenance,
         digests: DigestDelivery,
         digest_settings: DigestSettings,
@@ -112,6 +115,7 @@ class Worker:
             "set_private_in_channels": home.set_private_in_channels,
             # answers
             "feedback": feedback.record,
+            "receipt_choice": receipt_clicks.choose,
             # working for the person: a private catch-up, who knows what
             "catch_up": catch_up.run,
             "who_knows": who_knows.find,

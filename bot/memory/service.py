@@ -66,17 +66,34 @@ class MemoryService:
     # --- reading -------------------------------------------------------------------------
 
     def relevant(
-        self, scope_id: str, user_id: str, query: str, limit: int, *, include_private: bool
+        self,
+        scope_id: str,
+        user_id: str,
+        query: str,
+        limit: int,
+        *,
+        include_private: bool,
+        channel: str | None = None,
     ) -> list[Memory]:
-        """The `limit` memories closest to `query`; only public ones unless `include_private`."""
+        """The `limit` memories closest to `query`; only public ones unless `include_private`,
+        and none the person said not to use in `channel`."""
+        excluded = self._excluded(scope_id, user_id, channel) if channel else set()
         items = self._store.search(
             namespace(scope_id, user_id),
             query=query or " ",
             filter=None if include_private else {"private": False},
-            limit=limit,
+            limit=limit + len(excluded),
             refresh_ttl=False,
         )
-        return [Memory.from_item(item) for item in items]
+        return [Memory.from_item(item) for item in items if item.key not in excluded][:limit]
+
+    def _excluded(self, scope_id: str, user_id: str, channel: str) -> set[str]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT key FROM bot_memory_exclusions WHERE prefix = %s AND channel = %s",
+                (prefix(scope_id, user_id), channel),
+            ).fetchall()
+        return {row["key"] for row in rows}
 
     def prepare_query(self, query: str) -> None:
         """Embed a query ahead of `relevant`, which then finds it in the embedder's cache."""
@@ -170,6 +187,22 @@ class MemoryService:
             ops.append(PutOp(ns, memory.key, memory.value(), ttl=self._ttl_minutes))
             self._stores.on(conn).batch(ops)
         return memory
+
+    def exclude(self, scope_id: str, user_id: str, key: str, channel: str) -> Memory | None:
+        """Stop using one memory in one conversation ("Don't use this here"); the memory, or
+        None if the person has no such memory. Looked up in their own namespace only."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "WITH target AS ("
+                "  SELECT prefix, key, value, updated_at FROM store WHERE prefix = %s AND key = %s"
+                f"  AND {LIVE}"
+                "), noted AS ("
+                "  INSERT INTO bot_memory_exclusions (prefix, key, channel)"
+                "  SELECT prefix, key, %s FROM target ON CONFLICT DO NOTHING"
+                ") SELECT key, value, updated_at FROM target",
+                (prefix(scope_id, user_id), key, channel),
+            ).fetchone()
+        return Memory.from_value(row["key"], row["value"], row["updated_at"]) if row else None
 
     def lower_interest(
         self,

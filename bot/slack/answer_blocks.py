@@ -1,4 +1,5 @@
-"""Block Kit for the end of an answer: its sources, the AI note, feedback, the cut-off line."""
+"""Block Kit for the end of an answer: its sources, the AI note, feedback, the cut-off line; and
+the action_id of the receipt's menu (the receipt itself is bot/slack/receipts.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ GOOD, BAD = "good", "bad"
 # Every feedback click, whichever style was shown; the click's `value` is GOOD or BAD. The two
 # fallback buttons need action_ids of their own: Slack refuses a block with a repeated one.
 FEEDBACK_ACTIONS = re.compile(rf"^{FEEDBACK_ACTION}(?:_{GOOD}|_{BAD})?$")
+# The receipt's menu; an option's value is "<FORGET or NOT_HERE>:<memory key>".
+RECEIPT_ACTION = "receipt_memory"
+FORGET, NOT_HERE = "forget", "not_here"
 MAX_CITED_PAGES = 5
 # The English wording, by the name it had before the catalogue (tests compare against it).
 CUT_OFF_NOTE = ENGLISH("answer.cut_off")
@@ -94,11 +98,14 @@ def closing(
     cut_off: bool,
     fallback: bool = False,
     t: Translator = ENGLISH,
+    receipt: Sequence[Block] = (),
 ) -> list[Block]:
-    """What goes under an answer's text: the cut-off line, sources, the AI note, feedback."""
+    """What goes under an answer's text: the cut-off line, sources, the receipt (what the answer
+    was made from), the AI note, feedback."""
     blocks = [cut_off_block(t)] if cut_off else []
     if source_list := sources_block(citations, t):
         blocks.append(source_list)
+    blocks += receipt
     blocks.append(context(t("answer.ai_note")))
     blocks.append(feedback_fallback(t) if fallback else feedback_buttons(t))
     return blocks

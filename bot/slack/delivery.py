@@ -2,9 +2,12 @@
 visible outcome: the whole answer, the partial answer marked as cut off, or an apology.
 
 In a thread, the answer streams through Slack's chat.startStream/appendStream/stopStream
-(slack_sdk's chat_stream). Streams must live in a thread, so a top-level DM gets a placeholder
-that chat.update grows at a bounded rate instead; that is also the fallback whenever Slack
-refuses to stream. A finished answer ends with its sources, an AI note and feedback buttons.
+(slack_sdk's chat_stream), its thinking steps shown as task cards (bot/slack/task_cards.py).
+Streams must live in a thread, so a top-level DM gets a placeholder that chat.update grows at a
+bounded rate instead; that is also the fallback whenever Slack refuses to stream. If Slack
+refuses only the task cards, the text streams without them. A finished answer ends with its
+sources, its receipt (bot/slack/receipts.py), an AI note and feedback buttons; private memories
+a shared conversation's answer used are then named to the asker alone.
 """
 
 from __future__ import annotations
@@ -13,17 +16,18 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.messages.chunk import Chunk
 from slack_sdk.web.chat_stream import ChatStream
 
-from bot.conversation.answer_stream import AnswerStream, ModelError
+from bot.conversation.answer_stream import AnswerStream, ModelError, WebSearch
 from bot.i18n.catalogue import ENGLISH, Translator
 from bot.jobs.deadlines import ANSWER_S, FINAL_WORD_S, Deadline
-from bot.slack import answer_blocks
+from bot.slack import answer_blocks, task_cards
 from bot.slack.deadline_client import DeadlineWebClient
 from bot.slack.mrkdwn import (
     MAX_BLOCKS,
@@ -32,6 +36,8 @@ from bot.slack.mrkdwn import (
     split_markdown,
     to_mrkdwn,
 )
+from bot.slack.receipts import Receipt
+from bot.slack.task_cards import TaskCards
 from bot.text import clip
 
 log = logging.getLogger(__name__)
@@ -67,24 +73,33 @@ def deliver(
     *,
     deadline: Deadline | None = None,
     on_status: Callable[[str], None] | None = None,
+    receipt: Receipt | None = None,
     clock: Callable[[], float] = time.monotonic,
     t: Translator = ENGLISH,
 ) -> Delivered:
     """Show `answer` in Slack and finish it with exactly one visible outcome. A model failure
     is shown (partial answer marked, or the apology), not raised; Slack errors propagate.
-    `on_status` hears e.g. "is searching the web…" before the first words. What the bot says
-    itself (placeholder, apology, sources, notes, buttons) is in `t`'s language."""
+    `on_status` hears e.g. "is searching the web…" before the first words, unless task cards
+    show that; `receipt` says what the answer was made from. What the bot says itself
+    (placeholder, apology, sources, notes, buttons) is in `t`'s language."""
     slack = DeadlineWebClient(client, deadline or Deadline.after(ANSWER_S + FINAL_WORD_S))
-    if on_status is not None:
+    cards = TaskCards(receipt) if receipt is not None and dest.thread_ts else None
+    if on_status is not None and cards is None:
         answer.on_status(on_status)
+    made_from = receipt.blocks() if receipt is not None else []
+    delivered = None
     deltas: Iterable[str] = answer
     if dest.thread_ts:
         try:
-            return _stream(slack, dest, answer, t)
+            delivered = _stream(slack, dest, answer, cards, made_from, t)
         except _StreamRefused as refused:
             log.info("streaming refused by Slack (%s); falling back to chat.update", refused.error)
             deltas = itertools.chain([refused.consumed], refused.rest)
-    return _update(slack, dest, answer, deltas, clock, t)
+    if delivered is None:
+        delivered = _update(slack, dest, answer, deltas, clock, made_from, t)
+    if receipt is not None and delivered.text:
+        _tell_asker(slack, dest, receipt)
+    return delivered
 
 
 class _StreamRefused(Exception):
@@ -102,60 +117,179 @@ def _outcome(answer: AnswerStream, failed: bool) -> str:
 # --- in a thread: Slack's streaming API -----------------------------------------------------
 
 
-def _stream(slack: WebClient, dest: Destination, answer: AnswerStream, t: Translator) -> Delivered:
-    deltas = iter(answer)
-    text = ""
-    stream: ChatStream | None = None
-    in_message = 0
-    failed = False
-    try:
+class _Thread:
+    """One answer streamed into its thread: messages of at most 12,000 characters, the task
+    cards in the first. Used from one thread, but for the opening, which runs beside the
+    model's request: every other step waits for it first."""
+
+    def __init__(self, slack: WebClient, dest: Destination, cards: TaskCards | None) -> None:
+        self._slack = slack
+        self._dest = dest
+        self.cards = cards
+        self.stream: ChatStream | None = None
+        self.text = ""
+        self.in_message = 0  # characters of text in the current message
+        self._earlier_shown = False  # a message before the current one reached Slack
+        self._opening: Future | None = None
+        self._refused: SlackApiError | None = None
+
+    @property
+    def shown(self) -> bool:
+        """Whether anything of the answer has reached Slack."""
+        return self._earlier_shown or (self.stream is not None and self.stream.ts is not None)
+
+    def open_with(self, cards: list[Chunk], background: ThreadPoolExecutor) -> None:
+        """Start the stream with the cards known before the model answers, in the background
+        so that the model's request need not wait for Slack."""
+        if cards:
+            self.stream = self._open(with_cards=True)
+            self._opening = background.submit(self.stream.append, chunks=cards)
+
+    def settle(self) -> None:
+        """Wait for the opening. Slack refusing it (a workspace without thinking steps, or no
+        streaming at all) leaves nothing shown: the next text raises the refusal, so that the
+        answer can still arrive by chat.update."""
+        opening, self._opening = self._opening, None
+        if opening is None:
+            return
         try:
-            for chunk in deltas:
-                # Opened lazily: a model failure before the first token leaves no empty message.
-                if stream is None or in_message + len(chunk) > MAX_MARKDOWN_CHARS:
-                    if stream is not None:
-                        stream.stop()  # a streamed message holds 12,000 characters; go on anew
-                    stream = slack.chat_stream(
-                        channel=dest.channel,
-                        thread_ts=dest.thread_ts,
-                        recipient_team_id=dest.team_id,
-                        recipient_user_id=dest.user_id,
-                        buffer_size=STREAM_BUFFER_CHARS,
-                    )
-                    in_message = 0
-                text += chunk
-                in_message += len(chunk)
-                stream.append(markdown_text=chunk)
-        except ModelError as exc:
-            log.warning("model failed mid-answer: %s", exc)
-            failed = True
-        outcome = _outcome(answer, failed)
-        if stream is None:
-            return Delivered(_post(slack, dest, t("notice.apology")), outcome, "")
-        ending = "" if outcome == OK else CUT_MARK
-        blocks = answer_blocks.closing(answer.citations, cut_off=outcome != OK, t=t)
-        _stop(stream, ending, blocks, answer, t)
-        return Delivered(stream.ts, outcome, text)
-    except SlackApiError as exc:
-        # Nothing reached Slack yet (the first stream never started): update a message instead.
-        if stream is not None and stream.ts is None and len(text) == in_message:
-            raise _StreamRefused(str(exc.response.get("error")), text, deltas) from exc
-        if stream is not None and stream.ts is not None:
-            _close_quietly(stream)
-        raise
+            opening.result()
+        except SlackApiError as exc:
+            log.info("streaming with task cards refused (%s)", exc.response.get("error"))
+            self.stream, self.cards, self._refused = None, None, exc
+
+    def show(self, chunks: list[Chunk]) -> None:
+        """Cards as the answer goes, opening the stream if need be. Slack refusing them now
+        turns them off; the text goes on without."""
+        self.settle()
+        if self.cards is None or not chunks:
+            return
+        if self.stream is None:
+            self.stream = self._open(with_cards=True)
+        try:
+            self.stream.append(chunks=chunks)
+        except SlackApiError as exc:
+            log.info("task cards refused by Slack (%s); text only", exc.response.get("error"))
+            self.cards = None
+            if self.stream.ts is None:  # nothing was shown: the text opens its own stream
+                self.stream = None
+
+    def add(self, chunk: str, answer: AnswerStream) -> None:
+        self.settle()
+        self.text += chunk
+        if self._refused is not None:
+            raise self._refused
+        if self.stream is not None and self.in_message + len(chunk) > MAX_MARKDOWN_CHARS:
+            # A streamed message holds 12,000 characters; the cards end with the first.
+            self.stop("", answer)
+            self._earlier_shown, self.stream, self.cards = True, None, None
+        if self.stream is None:
+            self.stream = self._open(with_cards=False)
+            self.in_message = 0
+        self.in_message += len(chunk)
+        self.stream.append(markdown_text=chunk)
+
+    def stop(
+        self,
+        ending: str,
+        answer: AnswerStream,
+        blocks: list[dict] | None = None,
+        fallback: list[dict] | None = None,
+    ) -> None:
+        """Flush the rest of the text and `ending` with the cards' last word and `blocks`. If
+        Slack refuses the blocks (a surface without feedback buttons) `fallback` stands in; if
+        it refuses the cards, they are left out."""
+        assert self.stream is not None
+        cards = self.cards.closing(answer.searches, answer.citations) if self.cards else []
+        markdown = ending or None
+        while True:
+            try:
+                self.stream.stop(markdown_text=markdown, chunks=cards or None, blocks=blocks)
+                return
+            except SlackApiError as exc:
+                error = exc.response.get("error")
+                if error == "invalid_blocks" and fallback is not None and blocks is not fallback:
+                    blocks = fallback
+                elif cards:
+                    log.info("task cards refused by Slack (%s); text only", error)
+                    cards = []
+                else:
+                    raise
+            markdown = None  # the stream is still open, with the ending in its buffer
+
+    def _open(self, *, with_cards: bool) -> ChatStream:
+        return self._slack.chat_stream(
+            channel=self._dest.channel,
+            thread_ts=self._dest.thread_ts,
+            recipient_team_id=self._dest.team_id,
+            recipient_user_id=self._dest.user_id,
+            buffer_size=STREAM_BUFFER_CHARS,
+            task_display_mode=task_cards.DISPLAY_MODE if with_cards else None,
+        )
 
 
-def _stop(
-    stream: ChatStream, ending: str, blocks: list[dict], answer: AnswerStream, t: Translator
-) -> None:
-    try:
-        stream.stop(markdown_text=ending or None, blocks=blocks)
-    except SlackApiError as exc:
-        if exc.response.get("error") != "invalid_blocks":
+def _stream(
+    slack: WebClient,
+    dest: Destination,
+    answer: AnswerStream,
+    cards: TaskCards | None,
+    made_from: list[dict],
+    t: Translator,
+) -> Delivered:
+    thread = _Thread(slack, dest, cards)
+    deltas = iter(answer)
+    failed = False
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stream-open") as background:
+        try:
+            if cards is not None:
+                thread.open_with(cards.opening(), background)
+
+                def searching(search: WebSearch) -> None:
+                    if thread.cards is not None:
+                        thread.show([thread.cards.search(search)])
+
+                answer.on_search(searching)
+            try:
+                for chunk in deltas:
+                    thread.add(chunk, answer)
+            except ModelError as exc:
+                log.warning("model failed mid-answer: %s", exc)
+                failed = True
+            thread.settle()
+            return _end(slack, dest, answer, thread, _outcome(answer, failed), made_from, t)
+        except SlackApiError as exc:
+            thread.cards = None  # whatever happens next, no card opens a stream of its own
+            if not thread.shown:  # nothing reached Slack: update a message instead
+                raise _StreamRefused(str(exc.response.get("error")), thread.text, deltas) from exc
+            if thread.stream is not None and thread.stream.ts is not None:
+                _close_quietly(thread.stream)
             raise
-        # The stream is still open with the ending in its buffer; stop it with plain buttons.
-        fallback = answer_blocks.closing(answer.citations, cut_off=bool(ending), fallback=True, t=t)
-        stream.stop(blocks=fallback)
+
+
+def _end(
+    slack: WebClient,
+    dest: Destination,
+    answer: AnswerStream,
+    thread: _Thread,
+    outcome: str,
+    made_from: list[dict],
+    t: Translator,
+) -> Delivered:
+    if thread.stream is None:
+        return Delivered(_post(slack, dest, t("notice.apology")), outcome, "")
+    if not thread.text:  # only the cards were shown: the apology ends their message
+        thread.stop(t("notice.apology"), answer)
+        return Delivered(thread.stream.ts, outcome, "")
+    cut_off = outcome != OK
+    thread.stop(
+        CUT_MARK if cut_off else "",
+        answer,
+        answer_blocks.closing(answer.citations, cut_off=cut_off, t=t, receipt=made_from),
+        answer_blocks.closing(
+            answer.citations, cut_off=cut_off, fallback=True, t=t, receipt=made_from
+        ),
+    )
+    return Delivered(thread.stream.ts, outcome, thread.text)
 
 
 def _close_quietly(stream: ChatStream) -> None:
@@ -179,6 +313,7 @@ def _update(
     answer: AnswerStream,
     deltas: Iterable[str],
     clock: Callable[[], float],
+    made_from: list[dict],
     t: Translator,
 ) -> Delivered:
     # The placeholder travels while the model request starts: the answer doesn't wait for
@@ -219,7 +354,7 @@ def _update(
     if not text:
         slack.chat_update(channel=dest.channel, ts=ts, text=t("notice.apology"))
         return Delivered(ts, outcome, "")
-    return Delivered(_finish(slack, dest, ts, text, outcome, answer, t), outcome, text)
+    return Delivered(_finish(slack, dest, ts, text, outcome, answer, made_from, t), outcome, text)
 
 
 def _show(slack: WebClient, dest: Destination, ts: str, text: str) -> None:
@@ -240,6 +375,7 @@ def _finish(
     text: str,
     outcome: str,
     answer: AnswerStream,
+    made_from: list[dict],
     t: Translator,
 ) -> str:
     """The final answer: its first page replaces the placeholder, further pages (past 50
@@ -251,7 +387,7 @@ def _finish(
     if cut_off:
         notification += "\n" + t("answer.cut_off")
     pages = _pages(mrkdwn)
-    closing = answer_blocks.closing(answer.citations, cut_off=cut_off, t=t)
+    closing = answer_blocks.closing(answer.citations, cut_off=cut_off, t=t, receipt=made_from)
     if len(pages[-1]) + len(closing) > MAX_BLOCKS:
         pages.append([])
 
@@ -268,7 +404,9 @@ def _finish(
     except SlackApiError as exc:
         if exc.response.get("error") != "invalid_blocks":
             raise
-        fallback = answer_blocks.closing(answer.citations, cut_off=cut_off, fallback=True, t=t)
+        fallback = answer_blocks.closing(
+            answer.citations, cut_off=cut_off, fallback=True, t=t, receipt=made_from
+        )
         return send(len(pages) - 1, pages[-1] + fallback)
 
 
@@ -286,6 +424,24 @@ def _pages(mrkdwn: str) -> list[list[dict]]:
         for part in split_markdown(mrkdwn, MAX_SECTION_CHARS)
     ]
     return [sections[i : i + MAX_BLOCKS] for i in range(0, len(sections), MAX_BLOCKS)]
+
+
+def _tell_asker(slack: WebClient, dest: Destination, receipt: Receipt) -> None:
+    """The private memories a shared conversation's answer used, for the asker's eyes only."""
+    told = receipt.private_message()
+    if told is None:
+        return
+    text, blocks = told
+    try:
+        slack.chat_postEphemeral(
+            channel=dest.channel,
+            user=dest.user_id,
+            thread_ts=dest.thread_ts,
+            text=text,
+            blocks=blocks,
+        )
+    except SlackApiError as exc:  # the answer is out; only its footnote is lost
+        log.warning("could not tell the asker privately: %s", exc.response.get("error"))
 
 
 def post_text(client: WebClient, dest: Destination, text: str) -> None:

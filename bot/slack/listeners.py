@@ -153,6 +153,22 @@ def on_feedback(ack: Ack, body: dict, action: dict, context: BoltContext) -> Non
     )
 
 
+def on_receipt(ack: Ack, body: dict, action: dict, context: BoltContext) -> None:
+    """A choice from an answer's receipt menu ("Forget this", "Don't use this here")."""
+    ack()
+    container = body.get("container") or {}
+    option = action.get("selected_option") or {}
+    _submit(context)(
+        {
+            **memory_job("receipt_choice", body),
+            "choice": option.get("value"),
+            "block_id": action.get("block_id"),
+            "channel": container.get("channel_id") or (body.get("channel") or {}).get("id"),
+            "thread_ts": container.get("thread_ts"),
+        }
+    )
+
+
 # --- memory commands ---------------------------------------------------------------------
 
 
@@ -389,6 +405,7 @@ LISTENERS: tuple[tuple[str, Any, Callable[..., None]], ...] = (
     ("action", memory_views.LEARNING_TOGGLE, on_learning_toggle),
     ("action", memory_views.PRIVATE_IN_CHANNELS_TOGGLE, on_private_toggle),
     ("action", answer_blocks.FEEDBACK_ACTIONS, on_feedback),
+    ("action", answer_blocks.RECEIPT_ACTION, on_receipt),
     ("action", digest_views.DIGEST_CHOICE, on_digest_choice),
     ("action", digest_views.DIGEST_STOP, on_digest_choice),
     ("action", digest_views.DIGEST_LESS, on_digest_less),

@@ -5,8 +5,9 @@ against it (point `base_url` / OPENAI_BASE_URL at `fake.base_url`). Answers are
 deterministic so tests and benchmarks can assert on them:
 
 * /v1/responses answers with `reply_text` (plain JSON or the real SSE event sequence); with
-  the web search tool offered and `search_finds(...)` set, it searches and cites those pages;
-  `cut_stream(...)` ends a stream early (tests.fakes.responses_stream).
+  the web search tool offered and `search_finds(...)` set, it searches (once per query, the
+  person's words unless `queries` are given) and cites those pages; `cut_stream(...)` ends a
+  stream early or fails it (tests.fakes.responses_stream).
 * `usage` counts tokens the way the API does (tests.fakes.tokens).
 * /v1/chat/completions with tools plays the memory-extraction model: it emits one
   `UserTechInterest`-style tool call per tech term the *user* mentioned (see TECH_TERMS),
@@ -32,7 +33,14 @@ from typing import Any
 
 from . import responses_stream, tokens
 from ._http import ABORT, FaultPlan, LoopbackServer, Reply, Request, json_reply, sse_reply
-from .responses_stream import StreamCut, WebResult, cite, search_item, wants_web_search
+from .responses_stream import (
+    StreamCut,
+    WebResult,
+    cite,
+    search_item,
+    wants_search_sources,
+    wants_web_search,
+)
 
 KINDS = {
     "/v1/responses": "responses",
@@ -336,8 +344,10 @@ class FakeOpenAI(LoopbackServer):
         # Answer for /v1/responses and for tool-less chat completions; a callable gets the
         # request body (Responses "input" or chat "messages" shape).
         self.reply_text = reply_text
-        # Pages a streamed answer "finds" when the request offers the web search tool.
+        # Pages a streamed answer "finds" when the request offers the web search tool, and the
+        # queries it searches them with (None: one search, with the person's own words).
         self.web_results: list[WebResult] = []
+        self.search_queries: list[str] | None = None
         self._faults = FaultPlan()
         self._stream_cuts = FaultPlan()
         self._prompt_cache = tokens.PromptCache()
@@ -366,14 +376,27 @@ class FakeOpenAI(LoopbackServer):
             raise ValueError(f"kind must be one of {sorted(PATHS)} or 'models'")
         self._faults.add(kind, count, status=status, delay=delay, retry_after=retry_after)
 
-    def search_finds(self, *results: tuple[str, str]) -> None:
-        """(url, title) pages the next answers cite after searching the web."""
+    def search_finds(self, *results: tuple[str, str], queries: list[str] | None = None) -> None:
+        """(url, title) pages the next answers cite after searching the web, one search per
+        query in `queries` (by default one, with the person's own words)."""
         self.web_results = [WebResult(url, title) for url, title in results]
+        self.search_queries = queries
 
-    def cut_stream(self, after_chars: int = 0, *, reset: bool = False, count: int = 1) -> None:
-        """The next `count` streamed answers stop after `after_chars` characters of text,
-        without response.completed: the body just ends, or with `reset` the connection resets."""
-        self._stream_cuts.add("responses", count, cut=StreamCut(after_chars, reset))
+    def cut_stream(
+        self,
+        after_chars: int = 0,
+        *,
+        reset: bool = False,
+        failed: bool = False,
+        during_search: bool = False,
+        count: int = 1,
+    ) -> None:
+        """The next `count` streamed answers stop after `after_chars` characters of text (or,
+        `during_search`, while the first web search runs), without response.completed: the
+        body just ends, or with `reset` the connection resets, or with `failed` the API sends
+        response.failed."""
+        cut = StreamCut(after_chars, reset, failed, during_search)
+        self._stream_cuts.add("responses", count, cut=cut)
 
     def reset(self) -> None:
         self._clear()
@@ -381,6 +404,7 @@ class FakeOpenAI(LoopbackServer):
         self._stream_cuts.clear()
         self._prompt_cache.clear()
         self.web_results = []
+        self.search_queries = None
 
     def handle(self, request: Request) -> Reply:
         body = request.json() if request.body else {}
@@ -410,12 +434,13 @@ class FakeOpenAI(LoopbackServer):
     # -- POST /v1/responses ------------------------------------------------------------
     def _responses(self, body: dict) -> Reply:
         text, annotations = self._answer(body), []
-        output: list[dict] = []
-        search = None
+        searches: list[dict] = []
         if self.web_results and wants_web_search(body):
             text, annotations = cite(text, self.web_results)
-            search = search_item(last_user_text(body)[:100], self.web_results, "completed")
-            output.append(search)
+            queries = self.search_queries or [last_user_text(body)[:100]]
+            sources = wants_search_sources(body)
+            searches = [search_item(q, self.web_results, with_sources=sources) for q in queries]
+        output: list[dict] = list(searches)
         part = {"type": "output_text", "text": text, "annotations": annotations, "logprobs": []}
         output.append(
             {
@@ -459,7 +484,7 @@ class FakeOpenAI(LoopbackServer):
         if not body.get("stream"):
             return json_reply(done)
         cut = (self._stream_cuts.take("responses") or {}).get("cut")
-        sequence = responses_stream.events(done, search, cut)
+        sequence = responses_stream.events(done, searches, cut)
         return sse_reply(
             event if event is ABORT else (event["type"], {**event, "sequence_number": n})
             for n, event in enumerate(sequence)

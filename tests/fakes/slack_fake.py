@@ -90,6 +90,53 @@ def _stream_text(params: dict) -> str:
     return params.get("markdown_text", "") + "".join(texts)
 
 
+TASK_STATUSES = {"pending", "in_progress", "complete", "error"}
+TASK_DISPLAY_MODES = {"timeline", "plan"}
+
+
+def _invalid_chunks(chunks: Any) -> bool:
+    """What Slack checks of streaming chunks: a known type and that type's required fields; a
+    task's status one of four; its sources `url` elements with a URL and a text."""
+    if not isinstance(chunks, list):
+        return True
+    for chunk in chunks:
+        kind = chunk.get("type") if isinstance(chunk, dict) else None
+        if kind == "markdown_text":
+            ok = isinstance(chunk.get("text"), str)
+        elif kind == "plan_update":
+            ok = isinstance(chunk.get("title"), str) and bool(chunk["title"])
+        elif kind == "task_update":
+            ok = (
+                all(isinstance(chunk.get(f), str) and chunk[f] for f in ("id", "title"))
+                and chunk.get("status") in TASK_STATUSES
+                and all(_valid_source(s) for s in chunk.get("sources") or [])
+            )
+        elif kind == "blocks":
+            ok = isinstance(chunk.get("blocks"), list)
+        else:
+            ok = False
+        if not ok:
+            return True
+    return False
+
+
+def _valid_source(source: Any) -> bool:
+    return (
+        isinstance(source, dict)
+        and source.get("type") == "url"
+        and str(source.get("url", "")).startswith(("https://", "http://"))
+        and bool(source.get("text"))
+    )
+
+
+def _show_tasks(message: dict, params: dict) -> None:
+    """A task card per id, in order of first appearance, as its latest update left it (an
+    update replaces the card: what it leaves out is gone)."""
+    for chunk in _as_json(params.get("chunks")) or []:
+        if chunk.get("type") == "task_update":
+            message.setdefault("tasks", {})[chunk["id"]] = chunk
+
+
 # What Slack serves to a file download that lacks a valid token: its sign-in page.
 SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in</body></html>"
 
@@ -132,6 +179,9 @@ class FakeSlack(LoopbackServer):
         self._file_objects: dict[str, dict] = {}
         # Block types this "surface" refuses with invalid_blocks (see refuse_blocks).
         self._refused_blocks: set[str] = set()
+        # Chunk types this "surface" refuses (see refuse_chunks).
+        self._refused_chunks: set[str] = set()
+        self._task_modes: dict[tuple[str, str], str] = {}  # streamed message -> display mode
 
     # -- test API -----------------------------------------------------------------------
     @property
@@ -210,6 +260,11 @@ class FakeSlack(LoopbackServer):
         without AI-app features do with `context_actions`."""
         self._refused_blocks.update(block_types)
 
+    def refuse_chunks(self, *chunk_types: str) -> None:
+        """Answer invalid_chunks to any chat.*Stream call carrying chunks of these types, as a
+        workspace without thinking steps would (only markdown text streams there)."""
+        self._refused_chunks.update(chunk_types)
+
     def wait_for(self, method: str, count: int = 1, timeout: float = 10) -> list[Call]:
         """Block until `count` calls to `method` arrived (the bot answers from worker threads)."""
 
@@ -257,6 +312,8 @@ class FakeSlack(LoopbackServer):
             return json_reply({"ok": False, "error": error or "internal_error"}, status)
         if _invalid_blocks(_as_json(params.get("blocks")) or [], self._refused_blocks):
             return json_reply({"ok": False, "error": "invalid_blocks"})
+        if name.endswith("Stream") and (error := self._stream_error(name, params)):
+            return json_reply({"ok": False, "error": error})
         method = getattr(self, "_" + name.replace(".", "_"), None)
         with self._state_lock:  # the bot calls Slack from several worker threads at once
             self._token = auth.removeprefix("Bearer ") or str(params.get("token") or "")
@@ -298,6 +355,24 @@ class FakeSlack(LoopbackServer):
             message["blocks"] = _as_json(params["blocks"])
         self._messages.setdefault(params.get("channel", ""), []).append(message)
         return message
+
+    def _stream_error(self, name: str, params: dict) -> str | None:
+        chunks = _as_json(params.get("chunks"))
+        if chunks is not None and _invalid_chunks(chunks):
+            return "invalid_chunks"
+        if any(c.get("type") in self._refused_chunks for c in chunks or []):
+            return "invalid_chunks"
+        mode = params.get("task_display_mode")
+        if name == "chat.startStream":
+            if mode is not None and mode not in TASK_DISPLAY_MODES:
+                return "invalid_arguments"
+            return None
+        # A stream started with a task display mode takes its text as chunks only.
+        with self._state_lock:
+            locked = (params.get("channel", ""), params.get("ts", "")) in self._task_modes
+        if locked and params.get("markdown_text"):
+            return "streaming_mode_mismatch"
+        return None
 
     def _find(self, params: dict) -> dict:
         channel_messages = self._messages.get(params.get("channel", ""), [])
@@ -366,11 +441,17 @@ class FakeSlack(LoopbackServer):
 
     def _chat_startStream(self, params: dict) -> dict:
         message = self._post(params, _stream_text(params))
+        if params.get("task_display_mode"):
+            self._task_modes[(params.get("channel", ""), message["ts"])] = params[
+                "task_display_mode"
+            ]
+        _show_tasks(message, params)
         return {"channel": params.get("channel"), "ts": message["ts"]}
 
     def _chat_appendStream(self, params: dict) -> dict:
         message = self._find(params)
         message["text"] = message.get("text", "") + _stream_text(params)
+        _show_tasks(message, params)
         return {"channel": params.get("channel"), "ts": params.get("ts")}
 
     def _chat_stopStream(self, params: dict) -> dict:

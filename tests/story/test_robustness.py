@@ -70,9 +70,10 @@ def test_a_file_only_message_it_cannot_read_is_told_what_it_can_read(bot):
 def test_an_unreadable_file_with_a_caption_is_answered_from_the_caption_and_named(bot):
     bot.openai.reply_text = "Nice diagram."
     bot.dm("U1", "what do you think of this?", subtype="file_share", files=[{"id": "F1"}])
-    answer, note = _bot_messages(bot)
+    (answer,) = _bot_messages(bot)  # one question, one message: the note is in it
     assert answer == "Nice diagram."
-    assert "I can read images" in note
+    (message,) = bot.slack.messages("D1")
+    assert "I can read images" in json.dumps(message["blocks"])
 
 
 def test_a_huge_message_gets_one_answer_and_the_model_input_is_bounded(bot):

@@ -115,6 +115,49 @@ def action_body(
     return urlencode({"payload": json.dumps(payload)})
 
 
+def selection_payload(
+    action_id: str,
+    value: str,
+    *,
+    user: str,
+    team_id: str,
+    block_id: str,
+    channel: str,
+    message_ts: str,
+    response_url: str,
+) -> dict:
+    """block_actions for one option chosen from a static_select in a message, as Slack sends
+    it (over Socket Mode as is; over HTTP form-encoded, see selection_body)."""
+    action = {
+        "type": "static_select",
+        "action_id": action_id,
+        "block_id": block_id,
+        "selected_option": {"text": {"type": "plain_text", "text": "…"}, "value": value},
+        "action_ts": new_ts(),
+    }
+    return {
+        "type": "block_actions",
+        "team": {"id": team_id, "domain": "example"},
+        "user": {"id": user, "team_id": team_id, "username": user.lower()},
+        "api_app_id": "A1",
+        "trigger_id": f"trig.{next(_ids)}",
+        "container": {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "channel": {"id": channel, "name": "general"},
+        "message": {"type": "message", "ts": message_ts},
+        "response_url": response_url,
+        "actions": [action],
+    }
+
+
+def selection_body(action_id: str, value: str, **fields) -> str:
+    return urlencode({"payload": json.dumps(selection_payload(action_id, value, **fields))})
+
+
 def view_submission_body(
     *, user: str, team_id: str, view: dict, values: dict[str, dict], trigger: str | None = None
 ) -> str:

@@ -120,6 +120,29 @@ def test_a_refused_hand_over_still_tells_the_person(settings, fake_slack):
     assert posted.params["text"] == APOLOGY
 
 
+def test_a_receipt_choice_is_acked_and_handed_over_with_who_chose_and_where(listening):
+    body = sr.selection_body(
+        "receipt_memory",
+        "forget:k1",
+        user="U2",
+        team_id="T1",
+        block_id="receipt_for:U1",
+        channel="C1",
+        message_ts="1700000000.000009",
+        response_url=listening.slack.response_url("r1"),
+    )
+    assert listening.send(body, form=True).status == 200
+    [job] = listening.jobs
+    assert (job["kind"], job["user_id"], job["choice"], job["block_id"], job["channel"]) == (
+        "receipt_choice",
+        "U2",
+        "forget:k1",
+        "receipt_for:U1",
+        "C1",
+    )
+    assert listening.slack.calls == []  # nothing but the ack
+
+
 def test_a_refused_hand_over_apologises_in_the_persons_language(settings, fake_slack):
     fake_slack.profiles["U1"] = {"locale": "ja-JP"}
     listening = _Listening(settings, fake_slack, refuse=True)
