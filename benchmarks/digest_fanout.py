@@ -1,7 +1,8 @@
 """Whether 10,000 people's tech digests go out within the hour, through the bot's own code.
 
-    python benchmarks/digest_fanout.py
-    python benchmarks/digest_fanout.py --people 500 --workers 43 --model-ms 6000 --slack-ms 150
+    python -m benchmarks.digest_fanout            # ~3.5 min
+    python -m benchmarks.digest_fanout --quick    # 43 / 10 / 500 people, ~40 s
+    python -m benchmarks.digest_fanout --people 500 --workers 43 --model-ms 6000 --slack-ms 150
 
 Everything runs in this process as tests/support/harness.py wires it: an embedded PostgreSQL
 16 + pgvector in a temporary directory, the real Worker (build_worker) and its digest fan-out
@@ -28,35 +29,27 @@ rate limit (2.), against the hour.
 from __future__ import annotations
 
 import argparse
-import atexit
 import json
-import logging
 import math
-import shutil
-import statistics
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bot.conversation.llm import openai_client  # noqa: E402
-from bot.db.storage import embedded_database_url, migrate, open_pool  # noqa: E402
-from bot.jobs.deadlines import FUNCTION_TIMEOUT_S  # noqa: E402
-from bot.jobs.digest_schedule import STOP_BEFORE_DEADLINE_S, DigestFanOut, DigestSchedule  # noqa: E402
-from bot.jobs.dispatch import ThreadDispatcher  # noqa: E402
-from bot.memory.installation import Installation  # noqa: E402
-from bot.memory.schema import ConversationKind, Memory, Source, new_key, prefix  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.wiring import build_worker, slack_client  # noqa: E402
-from tests.fakes import FakeOpenAI, FakeSlack  # noqa: E402
-from tests.fakes._http import Request  # noqa: E402
-from tests.support.harness import bot_settings  # noqa: E402
+from benchmarks import harness
+from bot.conversation.llm import openai_client
+from bot.db.storage import open_pool
+from bot.jobs.deadlines import FUNCTION_TIMEOUT_S
+from bot.jobs.digest_schedule import STOP_BEFORE_DEADLINE_S, DigestFanOut, DigestSchedule
+from bot.jobs.dispatch import ThreadDispatcher
+from bot.memory.installation import Installation
+from bot.memory.schema import ConversationKind, Memory, Source, new_key, prefix
+from bot.settings import Settings
+from bot.wiring import build_worker, slack_client
+from tests.fakes import FakeOpenAI, FakeSlack
+from tests.fakes._http import Request
+from tests.support.harness import bot_settings
 
 TEAM = "T1"
 DIMS = 256  # nothing is embedded: the digest reads memories, it doesn't search them
@@ -193,109 +186,96 @@ def fan_out_only(pool, people: int) -> tuple[float, float]:
     return due_s, whole_s
 
 
-def pct(values: list[float], p: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
-
-
-def print_table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        print("| " + " | ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) + " |")
+# The sizes --quick shrinks (the sample one round of the default 43 workers); the latencies and
+# the target stay, so the projection is still the real one, from a noisier sample.
+FULL = {"people": 500, "paced": 40, "fanout_people": 10_000}
+QUICK = {"people": 43, "paced": 10, "fanout_people": 500}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--people", type=int, default=500, help="the measured sample (1.)")
+    p.add_argument("--quick", action="store_true", help="smaller sizes: " + str(QUICK))
+    p.add_argument("--people", type=int, help="the measured sample (1.), default 500")
     p.add_argument("--workers", type=int, default=43, help="digests written at once (Lambda: 43)")
     p.add_argument("--model-ms", type=float, default=6000.0, help="each Responses request")
     p.add_argument("--slack-ms", type=float, default=150.0, help="each Slack Web API call")
     p.add_argument(
         "--per-minute", type=int, default=Settings.digest_per_minute, help="DIGEST_PER_MINUTE"
     )
-    p.add_argument("--paced", type=int, default=40, help="people through the paced fan-out (2.)")
-    p.add_argument("--fanout-people", type=int, default=10_000, help="the fan-out alone (3.)")
+    p.add_argument("--paced", type=int, help="people through the paced fan-out (2.), default 40")
+    p.add_argument("--fanout-people", type=int, help="the fan-out alone (3.), default 10,000")
     p.add_argument("--target", type=int, default=10_000, help="people the projection is for")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    for name, size in (QUICK if args.quick else FULL).items():
+        if getattr(args, name) is None:
+            setattr(args, name, size)
+    return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)  # the bot logs every job at INFO
-    data_dir = Path(tempfile.mkdtemp(prefix="digest_fanout_"))
-    atexit.register(shutil.rmtree, data_dir, True)  # before the server: atexit is LIFO
-    url = embedded_database_url(data_dir)
+def run(args: argparse.Namespace) -> tuple[Sample, Sample, float, float]:
+    """(the unpaced sample, the paced one, the due query s, the whole fan-out s)."""
+    database = harness.embedded_database(DIMS)
     # On Lambda each of the workers is a container with its own pool; here they share one.
-    pool = open_pool(url, max_size=args.workers + 4)
-    migrate(pool, DIMS)
+    pool = open_pool(database.url, max_size=args.workers + 4)
     with FakeOpenAI(digest_reply) as fake_openai, FakeSlack(TEAM, "UBOT", "BBOT") as fake_slack:
         fake_slack.latency, fake_openai.latency = latency(
             args.slack_ms / 1000, args.model_ms / 1000
         )
         fake_openai.search_finds(("https://example.com/release-notes", "Release notes"))
         base = replace(
-            bot_settings(fake_openai, fake_slack, url, data_dir, DIMS),
+            bot_settings(fake_openai, fake_slack, database.url, database.data_dir, DIMS),
             openai_timeout=max(60.0, args.model_ms / 1000 * 3),
             digest_concurrency=args.workers,
         )
+        unpaced = replace(base, digest_per_minute=10**9)
+
+        def sample(label: str, settings: Settings, count: int) -> Sample:
+            users = [f"U{label[0].upper()}{n:06d}" for n in range(count)]
+            seed(pool, users, memories=True)
+            result = run_sample(settings, pool, fake_slack, users, args.workers)
+            harness.progress(f"{label} of {count}: done")
+            return result
+
         try:
             # Untimed: the first jobs build the model clients and resolve the installation.
-            warm_users = [f"UW{n:06d}" for n in range(args.workers)]
-            seed(pool, warm_users, memories=True)
-            print(f"  warming up with {args.workers}", file=sys.stderr, flush=True)
-            run_sample(
-                replace(base, digest_per_minute=10**9), pool, fake_slack, warm_users, args.workers
-            )
-            sample_users = [f"US{n:06d}" for n in range(args.people)]
-            seed(pool, sample_users, memories=True)
-            print(f"  sample of {args.people}: running", file=sys.stderr, flush=True)
-            sample = run_sample(
-                replace(base, digest_per_minute=10**9), pool, fake_slack, sample_users, args.workers
-            )
-            paced_users = [f"UP{n:06d}" for n in range(args.paced)]
-            seed(pool, paced_users, memories=True)
-            print(f"  paced {args.paced}: running", file=sys.stderr, flush=True)
-            paced = run_sample(
-                replace(base, digest_per_minute=args.per_minute),
-                pool,
-                fake_slack,
-                paced_users,
-                args.workers,
-            )
-            print(f"  fan-out of {args.fanout_people}: running", file=sys.stderr, flush=True)
+            sample("warm-up", unpaced, args.workers)
+            measured = sample("sample", unpaced, args.people)
+            paced = sample("paced", replace(base, digest_per_minute=args.per_minute), args.paced)
             due_s, fan_out_s = fan_out_only(pool, args.fanout_people)
+            harness.progress(f"fan-out of {args.fanout_people}: done")
         finally:
             pool.close()
+    return measured, paced, due_s, fan_out_s
 
-    return 0 if report(args, sample, paced, due_s, fan_out_s) else 1
 
+def report(
+    args, sample: Sample, paced: Sample, due_s: float, fan_out_s: float, floors: harness.Floors
+) -> None:
+    def jobs(s: Sample) -> str:
+        return "{:.2f} / {:.2f}".format(*harness.percentiles(s.job_s, (50, 95)))
 
-def report(args, sample: Sample, paced: Sample, due_s: float, fan_out_s: float) -> bool:
     print(
-        f"# digest_fanout: Slack {args.slack_ms:.0f} ms a call, model (Responses + web search) "
-        f"{args.model_ms:,.0f} ms, {args.workers} workers, DIGEST_PER_MINUTE {args.per_minute}\n"
-    )
-    print_table(
-        ["measured", "people", "wall s", "digests/min", "job p50 / p95 s", "DMs"],
-        [
+        harness.table(
+            ["measured", "people", "wall s", "digests/min", "job p50 / p95 s", "DMs"],
             [
-                "1. sample, unpaced",
-                f"{sample.people:,}",
-                f"{sample.wall_s:.1f}",
-                f"{sample.per_minute:,.0f}",
-                f"{statistics.median(sample.job_s):.2f} / {pct(sample.job_s, 95):.2f}",
-                f"{sample.dms:,}",
+                [
+                    "1. sample, unpaced",
+                    f"{sample.people:,}",
+                    f"{sample.wall_s:.1f}",
+                    f"{sample.per_minute:,.0f}",
+                    jobs(sample),
+                    f"{sample.dms:,}",
+                ],
+                [
+                    f"2. paced at {args.per_minute}/min",
+                    f"{paced.people:,}",
+                    f"{paced.wall_s:.1f}",
+                    f"{paced.kept_per_minute:,.0f} (kept)",
+                    jobs(paced),
+                    f"{paced.dms:,}",
+                ],
             ],
-            [
-                f"2. paced at {args.per_minute}/min",
-                f"{paced.people:,}",
-                f"{paced.wall_s:.1f}",
-                f"{paced.kept_per_minute:,.0f} (kept)",
-                f"{statistics.median(paced.job_s):.2f} / {pct(paced.job_s, 95):.2f}",
-                f"{paced.dms:,}",
-            ],
-        ],
+        )
     )
     per_person_ms = fan_out_s / args.fanout_people * 1000
     print(
@@ -314,20 +294,31 @@ def report(args, sample: Sample, paced: Sample, due_s: float, fan_out_s: float) 
         f"-> {minutes:.1f} min.\nOn Lambda the run hands out {slice_s:.0f} s at a time and "
         f"continues in a new invocation: {invocations} chained invocations of the hourly task."
     )
-    checks = [
-        (sample.dms == sample.people, f"sample: {sample.dms} DMs for {sample.people} people"),
-        (paced.dms == paced.people, f"paced: {paced.dms} DMs for {paced.people} people"),
-        (
-            paced.kept_per_minute <= args.per_minute * 1.05,
-            f"the fan-out kept {paced.kept_per_minute:,.0f}/min under {args.per_minute}/min",
-        ),
-        (minutes < 60, f"{args.target:,} people in {minutes:.1f} min (< 60)"),
-    ]
-    print()
-    for ok, text in checks:
-        print(("PASS " if ok else "FAIL ") + text)
-    return all(ok for ok, _ in checks)
+    floors.check(
+        sample.dms == sample.people, f"sample: {sample.dms} DMs for {sample.people} people"
+    )
+    floors.check(paced.dms == paced.people, f"paced: {paced.dms} DMs for {paced.people} people")
+    floors.check(
+        paced.kept_per_minute <= args.per_minute * 1.05,
+        f"the fan-out kept {paced.kept_per_minute:,.0f}/min under {args.per_minute}/min",
+    )
+    floors.check(minutes < 60, f"{args.target:,} people in {minutes:.1f} min (< 60)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    title = (
+        f"digest_fanout: Slack {args.slack_ms:.0f} ms a call, model (Responses + web search) "
+        f"{args.model_ms:,.0f} ms, {args.workers} workers, DIGEST_PER_MINUTE {args.per_minute}"
+    )
+    with harness.session(title) as floors:
+        measured = run(args)
+        print()
+        report(args, *measured, floors)
+        print()
+        floors.print()
+    return floors.exit_code
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -169,3 +169,36 @@ def test_write_guard_prints_its_table_and_exits_by_its_floor():
     assert run.returncode == (1 if "\nFAIL " in run.stdout else 0), run.stdout + run.stderr
     assert "| hold_for_write (now), 100 erased people " in run.stdout
     assert re.search(r"^(PASS|FAIL) hold_for_write p50 ", run.stdout, re.M)
+
+
+def test_who_knows_prints_its_table_for_each_opt_in_count():
+    run = run_benchmark(
+        "who_knows", *("--memories", "300", "--users", "30", "--dims", "32", "--queries", "3")
+    )
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.startswith("# who_knows: 300 memories, 30 people in 10 installations")
+    assert "| people in the installation | opted in | p50 ms | p95 ms |" in run.stdout
+    # Three people in the first installation: one opted in, then all three.
+    rows = [
+        line.split("|")[2].strip() for line in run.stdout.splitlines() if line.startswith("| 3 ")
+    ]
+    assert rows == ["1", "3"]
+
+
+def test_digest_fanout_prints_its_table_and_exits_by_its_floors():
+    run = run_benchmark(
+        "digest_fanout",
+        *("--people", "4", "--workers", "2", "--model-ms", "20", "--slack-ms", "5"),
+        *("--paced", "3", "--per-minute", "600", "--fanout-people", "20", "--target", "100"),
+    )
+
+    # The rate it keeps is a timing, which a busy machine may break: the exit code says so.
+    assert run.returncode == (1 if "\nFAIL " in run.stdout else 0), run.stdout + run.stderr
+    assert run.stdout.startswith("# digest_fanout: Slack 5 ms a call")
+    assert "load average" in run.stdout
+    assert "| measured            | people | wall s | digests/min |" in run.stdout
+    assert "3. fan-out alone, 20 opted in: due query " in run.stdout
+    assert "PASS sample: 4 DMs for 4 people" in run.stdout
+    assert "PASS paced: 3 DMs for 3 people" in run.stdout
+    assert run.stdout.count("PASS ") + run.stdout.count("FAIL ") == 4
