@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.conversation.prompt import MAX_MEMORY_CHARS, MAX_THREAD_CHARS, format_memory
+from bot.conversation.prompt import MAX_THREAD_CHARS, memory_lines
 from bot.jobs.limits import MAX_MESSAGE_CHARS
 from bot.text import clip
 
@@ -105,14 +105,7 @@ def instructions(user_id: str, memories: Sequence[Memory], language: str) -> str
         person=f"<@{user_id}>",
         language=_LANGUAGES.get(language, "the language the conversation is written in"),
     )
-    lines: list[str] = []
-    used = 0
-    for memory in memories:
-        line = format_memory(memory)
-        if used + len(line) + 1 > MAX_MEMORY_CHARS:
-            break
-        lines.append(line)
-        used += len(line) + 1
+    lines = memory_lines(memories)
     if not lines:
         return text + "\n\n## Their interests\nNothing is remembered about them yet."
     return text + "\n\n## Their interests\n<memories>\n" + "\n".join(lines) + "\n</memories>"

@@ -58,10 +58,8 @@ def format_memory(memory: Memory) -> str:
     return "- " + clip(line, MAX_MEMORY_LINE_CHARS)
 
 
-def build_instructions(memories: Sequence[Memory]) -> str:
-    """Memories arrive most relevant first; the least relevant fall off at the budget."""
-    if not memories:
-        return BASE_INSTRUCTIONS + "\n\n## Memories\nNothing is remembered about this person yet."
+def memory_lines(memories: Sequence[Memory]) -> list[str]:
+    """One line per memory, most relevant first, until MAX_MEMORY_CHARS."""
     lines: list[str] = []
     used = 0
     for memory in memories:
@@ -70,6 +68,14 @@ def build_instructions(memories: Sequence[Memory]) -> str:
             break
         lines.append(line)
         used += len(line) + 1
+    return lines
+
+
+def build_instructions(memories: Sequence[Memory]) -> str:
+    """Memories arrive most relevant first; the least relevant fall off at the budget."""
+    if not memories:
+        return BASE_INSTRUCTIONS + "\n\n## Memories\nNothing is remembered about this person yet."
+    lines = memory_lines(memories)
     return BASE_INSTRUCTIONS + "\n\n## Memories\n<memories>\n" + "\n".join(lines) + "\n</memories>"
 
 
