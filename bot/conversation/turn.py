@@ -66,18 +66,33 @@ _CHANNEL_TYPES = {
 }
 
 
-class ChannelKinds:
-    """What kind of conversation a channel is, from conversations.info, remembered per process."""
+# A channel made private stops counting as public within this long: its kind decides whether
+# what is learned there is private, so it can't be remembered for a warm container's life.
+CHANNEL_KIND_TTL_S = 600.0
 
-    def __init__(self, slack: WebClient) -> None:
+
+class ChannelKinds:
+    """What kind of conversation a channel is, from conversations.info, remembered a while."""
+
+    def __init__(
+        self,
+        slack: WebClient,
+        *,
+        ttl_s: float = CHANNEL_KIND_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._slack = slack
-        self._known: dict[str, ConversationKind] = {}
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._known: dict[str, tuple[float, ConversationKind]] = {}
         self._lock = threading.Lock()
 
     def of(self, channel: str) -> ConversationKind:
+        now = self._clock()
         with self._lock:
-            if channel in self._known:
-                return self._known[channel]
+            cached = self._known.get(channel)
+            if cached and now - cached[0] < self._ttl_s:
+                return cached[1]
         try:
             info = self._slack.conversations_info(channel=channel)["channel"]
         except SlackApiError as exc:
@@ -93,7 +108,7 @@ class ChannelKinds:
         else:
             kind = ConversationKind.PUBLIC_CHANNEL
         with self._lock:
-            self._known[channel] = kind
+            self._known[channel] = (now, kind)
         return kind
 
 
@@ -364,15 +379,7 @@ class Turn:
         earlier = [m for m in messages if m.get("ts") != job.get("message_ts")]
         if len(earlier) > MAX_THREAD_MESSAGES:
             earlier = earlier[:1] + earlier[-(MAX_THREAD_MESSAGES - 1) :]
-        bot_user = job.get("bot_user_id")
-        return [
-            ThreadMessage(
-                from_bot=bool(m.get("bot_id"))
-                or (bot_user is not None and m.get("user") == bot_user),
-                text=_MENTION.sub("", m.get("text") or "").strip(),
-            )
-            for m in earlier
-        ]
+        return [_thread_message(m, job["user_id"], job.get("bot_user_id")) for m in earlier]
 
     def _show_working(self, job: Job) -> bool:
         """Let the person see at once that an answer is coming; True in an assistant thread."""
@@ -411,6 +418,22 @@ class Turn:
             timestamp=job["message_ts"],
             name=THINKING_REACTION,
         )
+
+
+def _thread_message(message: dict, asker: str, bot_user: str | None) -> ThreadMessage:
+    """One earlier message, told apart by who wrote it: the bot itself, the person asking, or
+    anyone else (another person, another app), whose words must never pass for the asker's."""
+    text = _MENTION.sub("", message.get("text") or "").strip()
+    author = message.get("user")
+    # Without the bot's own user ID (an event lacking authorizations) any app's message counts
+    # as the bot's, as the model would otherwise see its own answers as someone else's.
+    if (author == bot_user) if bot_user else bool(message.get("bot_id")):
+        return ThreadMessage(from_bot=True, text=text)
+    if author == asker:
+        return ThreadMessage(from_bot=False, text=text)
+    return ThreadMessage(
+        from_bot=False, text=text, by_other=str(author or message.get("bot_id") or "unknown")
+    )
 
 
 def _best_effort(what: str, call: Callable[..., Any], **arguments: Any) -> None:

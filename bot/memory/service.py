@@ -28,6 +28,7 @@ from bot.memory.schema import (
 )
 
 if TYPE_CHECKING:
+    from psycopg import Connection
     from psycopg_pool import ConnectionPool
 
     from bot.db.storage import StoreBuilder
@@ -84,12 +85,7 @@ class MemoryService:
 
     def get(self, scope_id: str, user_id: str, key: str) -> Memory | None:
         with self._pool.connection() as conn:
-            row = conn.execute(
-                f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND key = %s "
-                f"AND {LIVE}",
-                (prefix(scope_id, user_id), key),
-            ).fetchone()
-        return Memory.from_value(row["key"], row["value"], row["updated_at"]) if row else None
+            return _get(conn, scope_id, user_id, key)
 
     def page(self, scope_id: str, user_id: str, *, limit: int, cursor: str | None = None) -> Page:
         """Most recently learned first; `cursor` continues after the previous page's last."""
@@ -140,14 +136,15 @@ class MemoryService:
         """Write what the person typed in the editor, re-embedded, in one transaction.
 
         One memory per topic: if the (new) topic names another of their memories, that one
-        is replaced by this one.
+        is replaced by this one. Everything happens on the one connection the transaction holds:
+        a second from the pool would let a handful of concurrent saves starve it.
         """
         from langgraph.store.base import PutOp
 
         ns = namespace(scope_id, user_id)
         with self._pool.connection() as conn, conn.transaction():
             person_lock(conn, scope_id, user_id)
-            old = self.get(scope_id, user_id, key) if key else None
+            old = _get(conn, scope_id, user_id, key) if key else None
             sources = old.sources if old else (Source(ConversationKind.HOME),)
             memory = Memory(
                 key=old.key if old else new_key(),
@@ -225,6 +222,14 @@ class MemoryService:
                 (prefix(scope_id, user_id), list(keys)),
             ).fetchall()
         return [Memory.from_value(r["key"], r["value"], r["updated_at"]) for r in rows]
+
+
+def _get(conn: Connection, scope_id: str, user_id: str, key: str) -> Memory | None:
+    row = conn.execute(
+        f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND key = %s AND {LIVE}",
+        (prefix(scope_id, user_id), key),
+    ).fetchone()
+    return Memory.from_value(row["key"], row["value"], row["updated_at"]) if row else None
 
 
 def _encode_cursor(updated_at: datetime, key: str) -> str:

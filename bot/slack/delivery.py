@@ -32,6 +32,7 @@ from bot.slack.mrkdwn import (
     to_mrkdwn,
 )
 from bot.slack.notices import APOLOGY
+from bot.slack.urls import NO_UNFURLS
 from bot.text import clip
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,9 @@ def _close_quietly(stream: ChatStream) -> None:
 
 
 def _post(slack: WebClient, dest: Destination, text: str) -> str:
-    posted = slack.chat_postMessage(channel=dest.channel, thread_ts=dest.thread_ts, text=text)
+    posted = slack.chat_postMessage(
+        channel=dest.channel, thread_ts=dest.thread_ts, text=text, **NO_UNFURLS
+    )
     return posted["ts"]
 
 
@@ -263,7 +266,7 @@ def _finish(
 
 def _post_blocks(slack: WebClient, dest: Destination, text: str, blocks: list[dict]) -> str:
     posted = slack.chat_postMessage(
-        channel=dest.channel, thread_ts=dest.thread_ts, text=text, blocks=blocks
+        channel=dest.channel, thread_ts=dest.thread_ts, text=text, blocks=blocks, **NO_UNFURLS
     )
     return posted["ts"]
 
@@ -278,4 +281,4 @@ def _pages(mrkdwn: str) -> list[list[dict]]:
 
 
 def post_text(client: WebClient, dest: Destination, text: str) -> None:
-    client.chat_postMessage(channel=dest.channel, thread_ts=dest.thread_ts, text=text)
+    client.chat_postMessage(channel=dest.channel, thread_ts=dest.thread_ts, text=text, **NO_UNFURLS)

@@ -23,6 +23,7 @@ from bot.memory.schema import Memory, UserTechInterest
 from bot.memory.service import MemoryService
 from bot.slack import block_kit, memory_views
 from bot.slack.home_publisher import HomePublisher
+from bot.slack.urls import NO_UNFURLS
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ class MemoryCommands:
         if not url:
             return
         payload.setdefault("response_type", "ephemeral")
-        response = self._webhook(url).send(**payload)
+        response = self._webhook(url).send(**payload, **NO_UNFURLS)
         if response.status_code != 200:
             log.warning("response_url answered %s", response.status_code)
 
@@ -183,7 +184,7 @@ class MemoryCommands:
         if job.get("response_url"):
             self._respond(job, text=text)
         else:
-            self._slack.chat_postMessage(channel=job["user_id"], text=text)
+            self._slack.chat_postMessage(channel=job["user_id"], text=text, **NO_UNFURLS)
 
 
 def _export(memory: Memory) -> dict[str, Any]:

@@ -108,11 +108,9 @@ def test_a_channel_mention_is_answered_in_its_thread_with_the_thread_as_context(
     assert message["thread_ts"] == "1700000000.000001"
     (request,) = bot.openai.bodies("responses")
     contents = [item["content"] for item in request["input"]]
-    assert contents == [
-        "Which queue should we use?",
-        "Kafka has worked for us.",
-        "what do you think?",
-    ]
+    assert contents[0].endswith("\nU5: Which queue should we use?")
+    assert contents[1].endswith("\nU6: Kafka has worked for us.")
+    assert contents[2] == "what do you think?"
 
 
 def test_a_top_level_mention_starts_a_thread_under_it(bot):
@@ -176,10 +174,10 @@ def test_a_long_thread_gives_the_model_its_first_and_latest_messages(bot):
     bot.slack.set_replies("C1", thread[0]["ts"], thread)
     bot.mention("U1", "summarise please", thread_ts=thread[0]["ts"])
     (request,) = bot.openai.bodies("responses")
-    contents = [item["content"] for item in request["input"]]
-    assert contents[0] == "message 0"
-    assert contents[1:-1] == [f"message {i}" for i in range(12, 31)]
-    assert contents[-1] == "summarise please"
+    texts = [item["content"].rpartition("U5: ")[2] for item in request["input"]]
+    assert texts[0] == "message 0"
+    assert texts[1:-1] == [f"message {i}" for i in range(12, 31)]
+    assert texts[-1] == "summarise please"
 
 
 def test_forget_words_also_takes_close_semantic_matches_but_not_others(bot, pool):
