@@ -102,6 +102,7 @@ def build_worker(
     from bot.slack.feedback import AnswerFeedback
     from bot.slack.home_publisher import HomePublisher
     from bot.slack.memory_commands import MemoryCommands
+    from bot.slack.profiles import Profiles
 
     webhook = slack_webhooks(settings)
     conversation = _once(
@@ -146,6 +147,7 @@ def build_worker(
             installation=scopes.get,
             webhook=webhook,
             home=home,
+            profiles=Profiles(slack),
         ),
         home=home,
         feedback=AnswerFeedback(slack=slack, pool=pool, installation=scopes.get),

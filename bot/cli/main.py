@@ -365,8 +365,12 @@ def _chat_turn(conversation, user: str, text: str, history: list) -> None:
             step = "forgetting"
             words = text.removeprefix("/forget").strip()
             if words:
-                gone = conversation.memories.forget_matching(LOCAL_TEAM, user, words)
-                print(f"Forgot {len(gone)}: " + ", ".join(m.topic for m in gone))
+                found = conversation.memories.forget_matching(LOCAL_TEAM, user, words)
+                gone = ", ".join(m.topic for m in found.forgotten)
+                print(f"Forgot {len(found.forgotten)}: {gone}")
+                if found.offered:
+                    kept = ", ".join(m.topic for m in found.offered)
+                    print(f"  (only mentioned in: {kept}; kept. /forget <topic> forgets one)")
             else:
                 count = conversation.memories.forget_all(LOCAL_TEAM, user)
                 print(f"Forgot everything ({count}).")

@@ -5,4 +5,15 @@ MESSAGES: dict[str, str] = {
         "まだあなたについて何も覚えていません。使っている技術や学びたいことを教えてください。"
         "覚えておきます。"
     ),
+    "forget_words.forgot_one": "「{words}」についての記憶を 1 件忘れました:",
+    "forget_words.forgot_many": "「{words}」についての記憶を {count} 件忘れました:",
+    "forget_words.nothing": "「{words}」について覚えていることはないので、何も削除していません。",
+    "forget_words.nothing_named": (
+        "何も削除していません。トピックやカテゴリーが「{words}」の記憶はありません。"
+    ),
+    "forget_words.offer": (
+        "「{words}」はこちらの記憶のことかもしれません。忘れるものがあれば選んでください"
+        "（あなただけに表示されています）。"
+    ),
+    "forget_words.button": "「{topic}」を忘れる",
 }

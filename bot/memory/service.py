@@ -35,10 +35,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Cosine similarity above which `/forget <words>` also takes memories that don't contain the words
-# but mean the same thing ("k8s" for Kubernetes). High on purpose: forgetting the wrong thing
-# is worse than asking the person to be more specific.
+# Cosine similarity above which `/forget <words>` also offers memories that don't contain the
+# words but mean the same thing ("k8s" for Kubernetes).
 SEMANTIC_FORGET_THRESHOLD = 0.6
+# At most this many memories are offered as choices (a button each) after `/forget <words>`.
+MAX_OFFERED = 10
+
+
+@dataclass(frozen=True)
+class WordMatches:
+    """What `/forget <words>` found: memories named by the words (topic or category), which
+    are erased, and those that only mention them or mean something close, which are offered."""
+
+    forgotten: list[Memory]
+    offered: list[Memory]
 
 
 @dataclass(frozen=True)
@@ -179,18 +189,24 @@ class MemoryService:
         gone = self._delete(scope_id, user_id, [key])
         return gone[0] if gone else None
 
-    def forget_matching(self, scope_id: str, user_id: str, words: str) -> list[Memory]:
-        """Delete memories that contain `words` (whole words, any case) or mean the same."""
+    def forget_matching(self, scope_id: str, user_id: str, words: str) -> WordMatches:
+        """Erase the memories whose topic or category contains `words` (whole words, any
+        case); offer, never erase, those that only mention them in the description or mean
+        something close. `/forget the` erases nothing unless a topic is "the"."""
         words = words.strip()
         if not words:
-            return []
-        doomed = {m.key for m in self.list_all(scope_id, user_id) if m.matches_words(words)}
+            return WordMatches([], [])
+        memories = self.list_all(scope_id, user_id)
+        named = [m.key for m in memories if m.names(words)]
+        offered = {m.key: m for m in memories if m.mentions(words) and m.key not in named}
         for item in self._store.search(
             namespace(scope_id, user_id), query=words, limit=50, refresh_ttl=False
         ):
-            if item.score is not None and item.score >= SEMANTIC_FORGET_THRESHOLD:
-                doomed.add(item.key)
-        return self._delete(scope_id, user_id, sorted(doomed))
+            score = item.score if item.score is not None else 0.0
+            if score >= SEMANTIC_FORGET_THRESHOLD and item.key not in named:
+                offered.setdefault(item.key, Memory.from_item(item))
+        forgotten = self._delete(scope_id, user_id, named)
+        return WordMatches(forgotten, list(offered.values())[:MAX_OFFERED])
 
     def forget_from_message(
         self, scope_id: str, user_id: str, channel: str, ts: str

@@ -21,8 +21,9 @@ from bot.memory.erasure import forget_person
 from bot.memory.installation import Installation
 from bot.memory.schema import Memory, UserTechInterest
 from bot.memory.service import MemoryService
-from bot.slack import block_kit, memory_views
+from bot.slack import block_kit, forget_words, memory_views
 from bot.slack.home_publisher import HomePublisher
+from bot.slack.profiles import UNKNOWN, Profile, Profiles
 from bot.slack.urls import NO_UNFURLS
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class MemoryCommands:
         installation: Callable[[], Installation],
         webhook: Callable[[str], WebhookClient],
         home: HomePublisher,
+        profiles: Profiles | None = None,
     ) -> None:
         self._slack = slack
         self._memories = memories
@@ -45,6 +47,10 @@ class MemoryCommands:
         self._installation = installation
         self._webhook = webhook
         self._home = home
+        self._profiles = profiles
+
+    def _profile(self, job: Job) -> Profile:
+        return self._profiles.of(job.get("user_id")) if self._profiles else UNKNOWN
 
     def _person(self, job: Job) -> tuple[str, str]:
         return self._installation().scope_id, job["user_id"]
@@ -95,10 +101,12 @@ class MemoryCommands:
 
     def forget_words(self, job: Job) -> None:
         scope, user = self._person(job)
-        forgotten = self._memories().forget_matching(scope, user, job["words"])
-        text, body = memory_views.forgot_matching(job["words"], forgotten)
+        found = self._memories().forget_matching(scope, user, job["words"])
+        text, body = forget_words.answer(
+            self._profile(job).t, job["words"], found.forgotten, found.offered
+        )
         self._respond(job, text=text, blocks=body)
-        if forgotten:
+        if found.forgotten:
             self._home.publish_quietly(scope, user)
 
     def forget_one(self, job: Job) -> None:

@@ -160,17 +160,6 @@ def forgot_all(count: int, settings_kept: bool) -> str:
     return text
 
 
-def forgot_matching(words: str, forgotten: Sequence[Memory]) -> tuple[str, list[Block]]:
-    shown = escape(words)
-    if not forgotten:
-        text = f"I don't remember anything about “{shown}”, so nothing was deleted."
-        return text, [section(text)]
-    noun = "memory" if len(forgotten) == 1 else "memories"
-    text = f"I forgot {len(forgotten)} {noun} about “{shown}”:"
-    lines = "\n".join(f"• {memory_line(m)}" for m in forgotten)
-    return text + "\n" + lines, [section(text), section(lines)]
-
-
 def forgot_from_message(forgotten: Sequence[Memory]) -> str:
     if not forgotten:
         return "I didn't learn anything from that message, so there was nothing to forget."

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-import bot.lambda_handler as lambda_handler
 from tests.support import slack_requests as sr
-from tests.support.lambda_events import CapturedInvokes, LambdaContext, function_url_event
+from tests.support.lambda_bot import lambda_bot
 
 THREAD = "1700005000.000001"
 MALLORY, ALICE = "UMALLORY", "UALICE"
@@ -111,48 +110,19 @@ def test_memory_lists_sent_to_a_response_url_are_not_unfurled(bot):
 
 # --- the same through the Lambda handler ------------------------------------------------------
 
-SECRET = "attribution-signing-secret"
-
 
 @pytest.fixture
-def lambda_bot(monkeypatch, fake_slack, fake_openai, database_url, pool):
-    for name in ("BOT_SECRET_ID", "DATABASE_SECRET_ID"):
-        monkeypatch.delenv(name, raising=False)
-    env = {
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "OPENAI_API_KEY": "sk-test",
-        "DATABASE_URL": database_url,
-        "SLACK_API_URL": fake_slack.base_url,
-        "OPENAI_BASE_URL": fake_openai.base_url,
-        "OPENAI_MAX_RETRIES": "0",
-        "EMBEDDING_DIMS": "256",
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    invokes = CapturedInvokes()
-    monkeypatch.setattr(lambda_handler, "_runtime", None)
-    monkeypatch.setattr(lambda_handler, "_lambda_client", invokes.client)
-    yield invokes
-    if lambda_handler._runtime is not None and lambda_handler._runtime.pool is not None:
-        lambda_handler._runtime.pool.close()
-
-
-def _through_lambda(invokes: CapturedInvokes, event: dict) -> None:
-    body = sr.event_body(event, team_id="T1")
-    context = LambdaContext()
-    assert lambda_handler.handler(function_url_event(body, SECRET), context)["statusCode"] == 200
-    for payload in invokes.take_payloads():
-        assert lambda_handler.handler(payload, context)["ok"] is True
+def through_lambda(monkeypatch, fake_slack, fake_openai, database_url, pool):
+    with lambda_bot(monkeypatch, fake_slack, fake_openai, database_url) as deployed:
+        yield deployed
 
 
 def test_through_lambda_mallorys_words_are_hers_and_alices_message_is_the_request(
-    lambda_bot, fake_slack, fake_openai
+    through_lambda, fake_slack, fake_openai
 ):
     _thread_with_mallorys_question(fake_slack)
-    _through_lambda(
-        lambda_bot,
-        sr.mention_event(ALICE, ALICE_ASKS, team_id="T1", thread_ts=THREAD, ts="1700005000.000003"),
+    through_lambda.event(
+        sr.mention_event(ALICE, ALICE_ASKS, team_id="T1", thread_ts=THREAD, ts="1700005000.000003")
     )
 
     items = _answer_request(fake_openai)["input"]

@@ -180,7 +180,7 @@ def test_a_long_thread_gives_the_model_its_first_and_latest_messages(bot):
     assert texts[-1] == "summarise please"
 
 
-def test_forget_words_also_takes_close_semantic_matches_but_not_others(bot, pool):
+def test_forget_words_offers_close_semantic_matches_and_takes_none_unasked(bot, pool):
     from bot.db.storage import StoreBuilder
     from bot.memory.schema import namespace
     from tests.fakes.openai_fake import fake_embedding
@@ -191,7 +191,8 @@ def test_forget_words_also_takes_close_semantic_matches_but_not_others(bot, pool
     other = {"topic": "Rust", "category": "programming language", "description": "hobby"}
     store.put(namespace("T1", "U1"), "rs", {"kind": "UserTechInterest", "content": other})
 
-    # No field contains the phrase "postgresql tuning", but it means PostgreSQL.
+    # No field contains the phrase "postgresql tuning", but it means PostgreSQL: offered.
     _, url = bot.command("/forget", "postgresql tuning", user="U1")
-    assert "PostgreSQL" in bot.last_response_text(url)
-    assert bot.topics("T1", "U1") == {"Rust"}
+    assert "*PostgreSQL*" in bot.last_response_text(url)
+    assert "Rust" not in bot.last_response_text(url)
+    assert bot.topics("T1", "U1") == {"PostgreSQL", "Rust"}
