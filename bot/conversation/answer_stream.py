@@ -1,6 +1,6 @@
 """One streamed answer from the Responses API: its text as it arrives, then how it went.
 
-Event shapes are openai-python's (openai.types.responses): text comes in
+Events arrive as the API's JSON objects (the shapes of openai.types.responses): text comes in
 `response.output_text.delta`, citations in `response.output_text.annotation.added`
 (`url_citation`), web searches as `web_search_call` output items, and a finished answer ends
 with `response.completed`, whose `usage` has the token counts.
@@ -41,7 +41,7 @@ class Usage:
     cached_tokens: int = 0
 
 
-Events = AbstractContextManager[Iterable[Any]]
+Events = AbstractContextManager[Iterable[dict[str, Any]]]
 
 
 class AnswerStream:
@@ -70,8 +70,8 @@ class AnswerStream:
         self._clock = clock
         self._listeners: list[Callable[[str], None]] = []
         self._status: str | None = None
-        self._part_offsets: dict[tuple[str, int], int] = {}
-        self._searches: set[str] = set()
+        self._part_offsets: dict[tuple[Any, Any], int] = {}
+        self._searches: set[str | None] = set()
         self.model = model
         self.text = ""
         self.citations: list[Citation] = []
@@ -117,50 +117,54 @@ class AnswerStream:
 
     # --- one event at a time ------------------------------------------------------------
 
-    def _take(self, event: Any) -> str:
-        kind = event.type
+    def _take(self, event: dict[str, Any]) -> str:
+        kind = event.get("type") or ""
         if kind == "response.output_text.delta":
-            self._part_offsets.setdefault((event.item_id, event.content_index), len(self.text))
-            self.text += event.delta
-            return event.delta
+            part = (event.get("item_id"), event.get("content_index"))
+            self._part_offsets.setdefault(part, len(self.text))
+            delta = event.get("delta") or ""
+            self.text += delta
+            return delta
         if kind == "response.output_text.annotation.added":
             self._cite(event)
-        elif kind == "response.output_item.added" and event.item.type == "web_search_call":
-            self._searching(event.item.id)
+        elif kind == "response.output_item.added":
+            item = event.get("item") or {}
+            if item.get("type") == "web_search_call":
+                self._searching(item.get("id"))
         elif kind.startswith("response.web_search_call."):
-            self._searching(event.item_id)
+            self._searching(event.get("item_id"))
         elif kind == "response.created":
-            self.model = event.response.model or self.model
+            self.model = (event.get("response") or {}).get("model") or self.model
         elif kind == "response.completed":
-            self._finish(event.response)
+            self._finish(event.get("response") or {})
             self.completed = True
         elif kind == "response.incomplete":
-            self._finish(event.response)
-            details = event.response.incomplete_details
-            self.cut_off = (details and details.reason) or "incomplete"
+            response = event.get("response") or {}
+            self._finish(response)
+            self.cut_off = (response.get("incomplete_details") or {}).get("reason") or "incomplete"
         elif kind == "response.failed":
-            error = event.response.error
-            raise ModelError(f"response failed: {error.code if error else 'unknown'}")
+            error = (event.get("response") or {}).get("error") or {}
+            raise ModelError(f"response failed: {error.get('code') or 'unknown'}")
         elif kind == "error":
-            raise ModelError(f"error event: {event.code}")
+            raise ModelError(f"error event: {event.get('code')}")
         return ""
 
-    def _cite(self, event: Any) -> None:
-        annotation = event.annotation
-        if annotation is None or annotation.type != "url_citation":
+    def _cite(self, event: dict[str, Any]) -> None:
+        annotation = event.get("annotation") or {}
+        if annotation.get("type") != "url_citation" or not annotation.get("url"):
             return
         # Offsets are within one content part; the text here runs all parts together.
-        base = self._part_offsets.get((event.item_id, event.content_index), 0)
+        base = self._part_offsets.get((event.get("item_id"), event.get("content_index")), 0)
         self.citations.append(
             Citation(
-                url=annotation.url,
-                title=annotation.title or annotation.url,
-                start=base + annotation.start_index,
-                end=base + annotation.end_index,
+                url=annotation["url"],
+                title=annotation.get("title") or annotation["url"],
+                start=base + int(annotation.get("start_index") or 0),
+                end=base + int(annotation.get("end_index") or 0),
             )
         )
 
-    def _searching(self, item_id: str) -> None:
+    def _searching(self, item_id: str | None) -> None:
         self._searches.add(item_id)
         if not self.text:
             self._notify(SEARCHING)
@@ -175,13 +179,13 @@ class AnswerStream:
             except Exception:  # noqa: BLE001 - a status line is a nicety; the answer goes on
                 log.warning("status listener failed", exc_info=True)
 
-    def _finish(self, response: Any) -> None:
-        self.model = response.model or self.model
-        usage = response.usage
-        if usage is not None:
-            details = usage.input_tokens_details
+    def _finish(self, response: dict[str, Any]) -> None:
+        self.model = response.get("model") or self.model
+        usage = response.get("usage")
+        if usage:
+            details = usage.get("input_tokens_details") or {}
             self.usage = Usage(
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                cached_tokens=(details.cached_tokens if details else 0) or 0,
+                input_tokens=usage.get("input_tokens") or 0,
+                output_tokens=usage.get("output_tokens") or 0,
+                cached_tokens=details.get("cached_tokens") or 0,
             )

@@ -68,22 +68,46 @@ def deliver(
     *,
     deadline: Deadline | None = None,
     on_status: Callable[[str], None] | None = None,
+    on_shown: Callable[[], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Delivered:
     """Show `answer` in Slack and finish it with exactly one visible outcome. A model failure
     is shown (partial answer marked, or the apology), not raised; Slack errors propagate.
-    `on_status` hears e.g. "is searching the web…" before the first words."""
+    `on_status` hears e.g. "is searching the web…" before the first words; `on_shown` is
+    called once, as soon as Slack shows the first words (or the answer ends without any)."""
     slack = DeadlineWebClient(client, deadline or Deadline.after(ANSWER_S + FINAL_WORD_S))
     if on_status is not None:
         answer.on_status(on_status)
+    shown = _Once(on_shown)
     deltas: Iterable[str] = answer
-    if dest.thread_ts:
+    try:
+        if dest.thread_ts:
+            try:
+                return _stream(slack, dest, answer, shown)
+            except _StreamRefused as refused:
+                log.info(
+                    "streaming refused by Slack (%s); falling back to chat.update", refused.error
+                )
+                deltas = itertools.chain([refused.consumed], refused.rest)
+        return _update(slack, dest, answer, deltas, clock, shown)
+    finally:
+        shown()
+
+
+class _Once:
+    """A callback run at most once, whose failure never touches the answer."""
+
+    def __init__(self, callback: Callable[[], None] | None) -> None:
+        self._callback = callback
+
+    def __call__(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is None:
+            return
         try:
-            return _stream(slack, dest, answer)
-        except _StreamRefused as refused:
-            log.info("streaming refused by Slack (%s); falling back to chat.update", refused.error)
-            deltas = itertools.chain([refused.consumed], refused.rest)
-    return _update(slack, dest, answer, deltas, clock)
+            callback()
+        except Exception:  # noqa: BLE001 - what follows the answer must not spoil it
+            log.warning("on_shown callback failed", exc_info=True)
 
 
 class _StreamRefused(Exception):
@@ -101,7 +125,9 @@ def _outcome(answer: AnswerStream, failed: bool) -> str:
 # --- in a thread: Slack's streaming API -----------------------------------------------------
 
 
-def _stream(slack: WebClient, dest: Destination, answer: AnswerStream) -> Delivered:
+def _stream(
+    slack: WebClient, dest: Destination, answer: AnswerStream, shown: Callable[[], None]
+) -> Delivered:
     deltas = iter(answer)
     text = ""
     stream: ChatStream | None = None
@@ -124,7 +150,8 @@ def _stream(slack: WebClient, dest: Destination, answer: AnswerStream) -> Delive
                     in_message = 0
                 text += chunk
                 in_message += len(chunk)
-                stream.append(markdown_text=chunk)
+                if stream.append(markdown_text=chunk) is not None:
+                    shown()  # the buffer went out: Slack shows the first words
         except ModelError as exc:
             log.warning("model failed mid-answer: %s", exc)
             failed = True
@@ -178,6 +205,7 @@ def _update(
     answer: AnswerStream,
     deltas: Iterable[str],
     clock: Callable[[], float],
+    shown: Callable[[], None],
 ) -> Delivered:
     # The placeholder travels while the model request starts: the answer doesn't wait for
     # Slack's round trip, and the person sees the placeholder as soon as Slack has it.
@@ -200,6 +228,7 @@ def _update(
                     text += delta
                     if clock() - last_update >= UPDATE_INTERVAL_S:
                         _show(slack, dest, placeholder.result(), text)
+                        shown()
                         last_update = clock()
             except ModelError as exc:
                 log.warning("model failed mid-answer: %s", exc)
