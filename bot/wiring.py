@@ -21,7 +21,6 @@ from bot.slack import listeners
 from bot.slack.listeners import Submit
 
 if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
     from openai import OpenAI
     from psycopg_pool import ConnectionPool
 
@@ -89,9 +88,11 @@ def build_worker(
     slack: WebClient,
     pool: ConnectionPool,
     openai: OpenAI | None = None,
-    chat_model: BaseChatModel | None = None,
     database_ready: DatabaseReady = lambda **_: True,
+    warm: bool = False,
 ) -> Worker:
+    """`warm`: load the conversation's libraries now, in the background (a long-running
+    process); otherwise the first job does, after it has shown the person it is working."""
     from bot.conversation.turn import ChannelKinds, Turn
     from bot.jobs.ledger import EventClaims, Ledger
     from bot.jobs.worker import Worker
@@ -105,9 +106,13 @@ def build_worker(
     from bot.slack.profiles import Profiles
 
     webhook = slack_webhooks(settings)
-    conversation = _once(
-        lambda: build_conversation(settings, pool=pool, openai=openai, chat_model=chat_model)
-    )
+    conversation = _once(lambda: build_conversation(settings, pool=pool, openai=openai))
+    if warm:
+        threading.Thread(
+            target=lambda: conversation().learner.prepare_in_background(),
+            name="warm-up",
+            daemon=True,
+        ).start()
     prefs = PreferenceStore(pool)
     scopes = ScopeProvider(
         InstallationResolver(slack), pool, ttl_minutes=settings.memory_ttl_minutes
@@ -207,7 +212,6 @@ def build_conversation(
     *,
     pool: ConnectionPool,
     openai: OpenAI | None = None,
-    chat_model: BaseChatModel | None = None,
 ) -> Conversation:
     from bot.conversation.core import Conversation
     from bot.conversation.llm import Responder, extraction_model, openai_client
@@ -226,7 +230,7 @@ def build_conversation(
         Learner(
             stores,
             pool,
-            chat_model or extraction_model(settings),
+            lambda: extraction_model(settings),
             max_per_person=settings.memory_max_per_person,
             ttl_minutes=settings.memory_ttl_minutes,
         ),

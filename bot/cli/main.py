@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from bot.settings import ConfigError, Settings
 
 LOCAL_TEAM = "local"
+# Jobs `bot serve` runs at once. They mostly wait on Slack and the model, so threads are cheap;
+# the database pool is sized from this (bot.db.storage.pool_size). See benchmarks/load.py.
+SERVE_JOBS = 16
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,10 +85,16 @@ def _load_settings() -> Settings:
     return Settings.from_env(environment_with_secrets(os.environ))
 
 
-def _open_database(settings: Settings):
-    from bot.db.storage import database_url_or_embedded, migrate, open_pool, wait_until_ready
+def _open_database(settings: Settings, *, concurrent_jobs: int = 1):
+    from bot.db.storage import (
+        database_url_or_embedded,
+        migrate,
+        open_pool,
+        pool_size,
+        wait_until_ready,
+    )
 
-    pool = open_pool(database_url_or_embedded(settings))
+    pool = open_pool(database_url_or_embedded(settings), max_size=pool_size(concurrent_jobs))
     if not wait_until_ready(pool, attempts=3):
         pool.close()
         raise ConfigError(
@@ -199,9 +208,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # named at once.
     _check_slack(slack, settings)
     _check_openai(settings)
-    pool = _open_database(settings)
-    worker = build_worker(settings, slack=slack, pool=pool)
-    dispatcher = ThreadDispatcher(worker.run)
+    # The daily sweep runs beside the jobs: one more at once.
+    pool = _open_database(settings, concurrent_jobs=SERVE_JOBS + 1)
+    worker = build_worker(settings, slack=slack, pool=pool, warm=True)
+    dispatcher = ThreadDispatcher(worker.run, max_workers=SERVE_JOBS)
     app = build_app(settings, client=slack, submit=dispatcher.submit, socket_mode=True)
     socket_mode = SocketModeHandler(app, settings.slack_app_token)
     stop_sweeping = _sweep_daily(worker.sweep)

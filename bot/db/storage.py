@@ -82,6 +82,17 @@ def database_url_or_embedded(settings: Settings) -> str:
     return settings.database_url or embedded_database_url(settings.data_dir)
 
 
+# The most connections one job holds at once: a reply's dedupe claim runs beside its recall.
+# No job holds a connection while it waits for another, so a pool of this many per job that
+# can run at once never keeps a job waiting for one.
+CONNECTIONS_PER_JOB = 2
+
+
+def pool_size(concurrent_jobs: int) -> int:
+    """The pool's max size for a process running up to `concurrent_jobs` jobs at once."""
+    return max(1, concurrent_jobs) * CONNECTIONS_PER_JOB
+
+
 def open_pool(
     url: str,
     *,
