@@ -257,15 +257,25 @@ class Turn:
             attachments=files.parts if files else (),
             deadline=deadline,
         )
+        will_learn = bool(text and recalled.scope and recalled.prefs.learning_enabled)
         status = self._status_setter(job) if recalled.where is ConversationKind.ASSISTANT else None
-        delivered = deliver(self._slack, dest, answer, deadline=deadline, on_status=status)
+        delivered = deliver(
+            self._slack,
+            dest,
+            answer,
+            deadline=deadline,
+            on_status=status,
+            # Learning's libraries take a cold worker over a second to load: they load while
+            # the person reads, never before the model was asked.
+            on_shown=self._conversation().learner.prepare_in_background if will_learn else None,
+        )
         if files and files.note:
             post_text(self._slack, dest, files.note)
         scope, user = recalled.scope, job["user_id"]
         if scope is None:
             return
         self._record(scope, job, answer, delivered, len(recalled.memories), started)
-        if text and recalled.prefs.learning_enabled and delivered.outcome != MODEL_ERROR:
+        if will_learn and delivered.outcome != MODEL_ERROR:
             if deadline.allow(deadlines.LEARN_S) >= deadlines.LEARN_MIN_S:
                 self._learn(scope, user, text, job, recalled.where, recalled.memories)
             else:
