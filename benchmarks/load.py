@@ -44,7 +44,7 @@ from pathlib import Path
 import psycopg
 
 from benchmarks import harness
-from bot.cli.main import SERVE_JOBS
+from bot.cli.serve import SERVE_WORKERS as SERVE_JOBS
 from bot.db.storage import pool_size
 from bot.jobs.dispatch import job_event
 from bot.jobs.signing import JobSigner

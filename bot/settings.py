@@ -9,8 +9,8 @@ from pathlib import Path
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
-# What each setting is for, so a missing one can be explained rather than just named.
-_HELP = {
+# What each setting is for, so a missing or wrong one can be explained rather than just named.
+SETTING_HELP = {
     "SLACK_BOT_TOKEN": (
         "the Bot User OAuth Token (xoxb-...) from your Slack app's 'OAuth & Permissions' page"
     ),
@@ -79,7 +79,14 @@ class Settings:
     # CloudWatch embedded-metric lines per answer; on by default on Lambda only.
     emit_metrics: bool = False
     web_search: bool = True  # WEB_SEARCH=on|off: answers may search the web (bot.conversation.llm)
+    # The hourly digest run hands out at most this many a minute (Slack's chat.postMessage
+    # workspace limit and the OpenAI account's request and token limits)...
+    digest_per_minute: int = 200
+    # ...and keeps at most this many in flight, so replies still find a free worker.
+    digest_concurrency: int = 20
     log_level: str = "INFO"
+    # Where the ack path hands jobs (a function name or ARN, qualifier allowed); None: itself.
+    worker_function: str | None = None
 
     @property
     def memory_ttl_minutes(self) -> int | None:
@@ -99,7 +106,7 @@ class Settings:
             openai_timeout=_float(env, "OPENAI_TIMEOUT", 60.0),
             openai_max_retries=_int(env, "OPENAI_MAX_RETRIES", 2, minimum=0),
             database_url=_str(env, "DATABASE_URL"),
-            data_dir=Path(_str(env, "BOT_DATA_DIR", ".data")),
+            data_dir=project_dir() / _str(env, "BOT_DATA_DIR", ".data"),
             chat_model=_str(env, "CHAT_MODEL", cls.chat_model),
             memory_model=_str(env, "MEMORY_MODEL", cls.memory_model),
             embedding_model=_str(env, "EMBEDDING_MODEL", cls.embedding_model),
@@ -113,7 +120,10 @@ class Settings:
             ).lower()
             in ("on", "true", "1"),
             web_search=(_str(env, "WEB_SEARCH", "on") or "on").lower() not in ("off", "false", "0"),
+            digest_per_minute=_int(env, "DIGEST_PER_MINUTE", cls.digest_per_minute),
+            digest_concurrency=_int(env, "DIGEST_CONCURRENCY", cls.digest_concurrency),
             log_level=(_str(env, "LOG_LEVEL", "INFO") or "INFO").upper(),
+            worker_function=_str(env, "BOT_WORKER_FUNCTION"),
         )
 
     def require(self, *names: str) -> None:
@@ -122,13 +132,22 @@ class Settings:
         missing = [name for name, attr in attrs.items() if not getattr(self, attr)]
         if not missing:
             return
-        lines = [f"  {name}: {_HELP.get(name, 'required')}" for name in missing]
+        lines = [f"  {name}: {SETTING_HELP.get(name, 'required')}" for name in missing]
         raise ConfigError(
             "Missing configuration:\n"
             + "\n".join(lines)
             + "\nSet them in the environment or in a .env file next to README.md "
             "(see .env.example)."
         )
+
+
+def project_dir() -> Path:
+    """Where `.env` is read from and a relative BOT_DATA_DIR (default `.data`) lives: the source
+    checkout the bot runs from, wherever it is started; the current directory for an installed
+    package. One place, so `bot chat` in another folder still finds the memories `make run` made.
+    """
+    checkout = Path(__file__).resolve().parents[1]
+    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
 
 
 def _with_slash(url: str | None) -> str:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
     from bot.conversation.core import Conversation
+    from bot.conversation.digest import DigestWriter
     from bot.db.answer_log import AnswerRecord
     from bot.jobs.ledger import DatabaseReady
     from bot.jobs.worker import Worker
@@ -60,9 +61,8 @@ def build_app(
     an ack, so a slow or failing Slack API can't turn into errors for Slack's own requests. The
     installation's identity is resolved by the worker (bot/memory/installation.py).
     """
-    if not socket_mode:
-        settings.require("SLACK_SIGNING_SECRET")
-    settings.require("SLACK_BOT_TOKEN")
+    # Over HTTP the signature is what the ack needs: Lambda's public function holds no bot token.
+    settings.require("SLACK_BOT_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET")
     token = settings.slack_bot_token
 
     def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
@@ -93,20 +93,33 @@ def build_worker(
 ) -> Worker:
     """`warm`: load the conversation's libraries now, in the background (a long-running
     process); otherwise the first job does, after it has shown the person it is working."""
+    from bot.conversation.catch_up import CatchUp
+    from bot.conversation.edits import MessageEdits
+    from bot.conversation.llm import Responder, openai_client
+    from bot.conversation.suggestions import Suggestions
     from bot.conversation.turn import ChannelKinds, Turn
+    from bot.jobs.digest_schedule import DigestFanOut, DigestSchedule
     from bot.jobs.ledger import EventClaims, Ledger
     from bot.jobs.worker import Worker
     from bot.memory.adoption import ScopeProvider
+    from bot.memory.directory import Directory
+    from bot.memory.embeddings import OpenAIEmbedder
     from bot.memory.installation import InstallationResolver
     from bot.memory.maintenance import Maintenance
     from bot.memory.preferences import PreferenceStore
+    from bot.slack.digest_delivery import DigestDelivery
+    from bot.slack.digest_settings import DigestSettings
     from bot.slack.feedback import AnswerFeedback
     from bot.slack.home_publisher import HomePublisher
     from bot.slack.memory_commands import MemoryCommands
     from bot.slack.profiles import Profiles
+    from bot.slack.who_knows import WhoKnows
 
     webhook = slack_webhooks(settings)
-    conversation = _once(lambda: build_conversation(settings, pool=pool, openai=openai))
+    # Each person's language and time zone, asked of Slack once per person per hour.
+    profiles = Profiles(slack)
+    model_client = _once(lambda: openai or openai_client(settings))
+    conversation = _once(lambda: build_conversation(settings, pool=pool, openai=model_client()))
     if warm:
         threading.Thread(
             target=lambda: conversation().learner.prepare_in_background(),
@@ -129,22 +142,39 @@ def build_worker(
         installation=scopes.get,
         cap=settings.memory_max_per_person,
         ttl_days=settings.memory_ttl_days,
+        profiles=profiles,
     )
     claims = EventClaims(Ledger(pool), database_ready)
+    channel_kinds = ChannelKinds(slack)
+    digest_schedule = DigestSchedule(pool)
+    digests_available = _digests_available(settings)
     turn = Turn(
         slack=slack,
         conversation=conversation,
         claims=claims,
         prefs=prefs,
         installation=scopes.get,
-        channel_kinds=ChannelKinds(slack),
+        channel_kinds=channel_kinds,
         on_learned=home.publish_quietly,
         on_answer=_answer_recorder(settings, pool),
         read_files=_file_reader(settings, slack),
+        profiles=profiles,
     )
     return Worker(
         slack=slack,
         turn=turn,
+        suggestions=Suggestions(
+            slack=slack, memories=memories, installation=scopes.get, profiles=profiles
+        ),
+        edits=MessageEdits(
+            slack=slack,
+            pool=pool,
+            conversation=conversation,
+            prefs=prefs,
+            installation=scopes.get,
+            channel_kinds=channel_kinds,
+            on_changed=home.publish_quietly,
+        ),
         commands=MemoryCommands(
             slack=slack,
             memories=memories,
@@ -152,17 +182,84 @@ def build_worker(
             installation=scopes.get,
             webhook=webhook,
             home=home,
-            profiles=Profiles(slack),
+            profiles=profiles,
         ),
         home=home,
-        feedback=AnswerFeedback(slack=slack, pool=pool, installation=scopes.get),
+        feedback=AnswerFeedback(slack=slack, pool=pool, installation=scopes.get, profiles=profiles),
         maintenance=Maintenance(
             pool=pool, memories=memories, forget_installation_cache=scopes.forget
         ),
+        digests=DigestDelivery(
+            slack=slack,
+            schedule=digest_schedule,
+            memories=memories,
+            writer=_once(lambda: _digest_writer(settings, model_client())),
+            profiles=profiles,
+            installation=scopes.get,
+        ),
+        digest_settings=DigestSettings(
+            slack=slack,
+            prefs=prefs,
+            schedule=digest_schedule,
+            memories=memories,
+            profiles=profiles,
+            installation=scopes.get,
+            webhook=webhook,
+            home=home,
+            available=digests_available,
+        ),
+        digest_fan_out=DigestFanOut(
+            digest_schedule,
+            scopes.get,
+            per_minute=settings.digest_per_minute,
+            concurrency=settings.digest_concurrency,
+            enabled=digests_available,
+        ),
         claims=claims,
+        profiles=profiles,
+        catch_up=CatchUp(
+            slack=slack,
+            memories=memories,
+            # A summary of what others said needs no web search.
+            responder=_once(
+                lambda: Responder(model_client(), settings.chat_model, web_search=False)
+            ),
+            installation=scopes.get,
+            webhook=webhook,
+            profiles=profiles,
+        ),
+        who_knows=WhoKnows(
+            directory=_once(
+                lambda: Directory(
+                    pool,
+                    OpenAIEmbedder(
+                        model_client(), settings.embedding_model, settings.embedding_dims
+                    ),
+                )
+            ),
+            prefs=prefs,
+            installation=scopes.get,
+            webhook=webhook,
+            home=home,
+            profiles=profiles,
+        ),
         database_ready=database_ready,
         webhook=webhook,
     )
+
+
+def _digests_available(settings: Settings) -> bool:
+    """A digest is news found with web search: none without the tool."""
+    from bot.conversation.llm import web_search_tool
+
+    return settings.web_search and web_search_tool(settings.chat_model) is not None
+
+
+def _digest_writer(settings: Settings, openai: OpenAI) -> DigestWriter:
+    from bot.conversation.digest import DigestWriter
+    from bot.conversation.llm import Responder
+
+    return DigestWriter(Responder(openai, settings.chat_model, web_search=settings.web_search))
 
 
 def _answer_recorder(settings: Settings, pool: ConnectionPool) -> Callable[[AnswerRecord], None]:

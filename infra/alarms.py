@@ -16,7 +16,8 @@ PERIOD = Duration.minutes(5)
 
 
 class Alarms(Construct):
-    """Function errors and throttles, failed jobs waiting in the queue, a database at its cap.
+    """Each function's errors and throttles, failed jobs waiting in the queue, a database at its
+    cap.
 
     Each alarm goes to one SNS topic. The e-mail address subscribed to it is the `AlarmEmail`
     deploy parameter; left empty, the topic has no subscription (subscribe anything later).
@@ -27,7 +28,7 @@ class Alarms(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        function: lambda_.Function,
+        functions: dict[str, lambda_.Function],
         failure_queue: sqs.Queue,
         cluster: rds.DatabaseCluster,
         max_acu: float,
@@ -69,16 +70,23 @@ class Alarms(Construct):
         )
         subscription.cfn_options.condition = has_email
 
-        self.function_errors = self._alarm(
-            "FunctionErrors",
-            function.metric_errors(period=PERIOD, statistic="Sum"),
-            "The bot function raised (an invocation ended in an error).",
-        )
-        self.function_throttles = self._alarm(
-            "FunctionThrottles",
-            function.metric_throttles(period=PERIOD, statistic="Sum"),
-            "The bot hit its reserved concurrency: requests were throttled.",
-        )
+        # Keyed by the name given (e.g. "Worker" -> WorkerErrors, WorkerThrottles). The metrics
+        # are the function's, so every version and alias counts.
+        self.function_errors = {}
+        self.function_throttles = {}
+        for name, function in functions.items():
+            self.function_errors[name] = self._alarm(
+                f"{name}Errors",
+                function.metric_errors(period=PERIOD, statistic="Sum"),
+                f"The {name.lower()} function raised or timed out (an invocation ended in an "
+                "error).",
+            )
+            self.function_throttles[name] = self._alarm(
+                f"{name}Throttles",
+                function.metric_throttles(period=PERIOD, statistic="Sum"),
+                f"The {name.lower()} function hit its concurrency limit: invocations were "
+                "throttled.",
+            )
         self.failed_jobs = self._alarm(
             "FailedJobs",
             failure_queue.metric_approximate_number_of_messages_visible(

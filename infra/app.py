@@ -1,7 +1,8 @@
 """CDK entry point: `cd infra && npx aws-cdk@2 deploy` (after `make package`).
 
 Optional context: -c stack_name=... -c chat_model=... -c memory_model=...
--c deletion_protection=false (only to delete the stack) -c backup_retention_days=N (1-35).
+-c deletion_protection=false (only to delete the stack) -c backup_retention_days=N (1-35)
+-c snap_start=false (a region without Lambda SnapStart).
 Deploy parameter: --parameters AlarmEmail=you@example.com
 """
 
@@ -43,6 +44,7 @@ def main() -> None:
         backup_retention_days=int(
             app.node.try_get_context("backup_retention_days") or DEFAULT_BACKUP_RETENTION_DAYS
         ),
+        snap_start=str(app.node.try_get_context("snap_start")).lower() != "false",
         # No env: the template stays account/region agnostic, so synth (and the tests) need no
         # AWS credentials or lookups; `cdk deploy` targets the CLI's account and region.
     )

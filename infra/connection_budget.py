@@ -1,9 +1,11 @@
-"""How many bot containers the database can hold connections for: the bot's reserved concurrency.
+"""How many worker containers the database can hold connections for: the worker's reserved
+concurrency.
 
-Each Lambda container keeps its own connection pool, so N concurrent containers can hold
+Each worker container keeps its own connection pool, so N concurrent containers can hold
 N x CONNECTIONS_PER_CONTAINER connections. Past the database's max_connections, new containers
-fail with "remaining connection slots are reserved" instead of queueing; capping the function's
-concurrency turns that into Lambda throttles (alarmed, and retried for async jobs).
+fail with "remaining connection slots are reserved" instead of queueing; capping the worker's
+concurrency turns that into Lambda throttles (alarmed, and retried for async jobs). The public
+function holds no connection, so it has no part in this budget.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def max_connections(max_acu: float) -> int:
 
 
 def bot_concurrency(max_acu: float) -> int:
-    """Concurrent bot containers whose pools all fit, with the headroom above kept free."""
+    """Concurrent worker containers whose pools all fit, with the headroom above kept free."""
     available = (
         max_connections(max_acu) - RESERVED_BY_AURORA - MIGRATION_CONNECTIONS - OPERATOR_CONNECTIONS
     )

@@ -1,7 +1,11 @@
-"""The whole deployment: VPC, Aurora Serverless v2, the bot Lambda and its public URL.
+"""The whole deployment: VPC, Aurora Serverless v2, the bot's two Lambda functions and the URL.
 
-Plus what keeps it running unattended: a failure queue for async jobs, alarms, a daily sweep,
-and the database's guards (deletion protection, backups, TLS only).
+Least privilege, from the one zip: the public function behind the Function URL holds only the
+Slack signing secret, sits outside the VPC and may invoke the worker and nothing else; the worker
+(SnapStart, in the VPC) holds the tokens and the database, with a reserved concurrency Aurora has
+connections for; the deploy-time migration reads the database secret alone. Plus what keeps it
+running unattended: a failure queue for async jobs, alarms, a daily sweep, the hourly tech digest
+run, and the database's guards (deletion protection, backups, TLS only).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import json
 
 from alarms import Alarms
 from aws_cdk import (
+    ArnFormat,
     CfnOutput,
     Duration,
     Fn,
@@ -37,8 +42,15 @@ BOT_HANDLER = "bot.lambda_handler.handler"
 MIGRATE_HANDLER = "bot.lambda_handler.migrate_handler"
 
 # Keys the user fills in after the first deploy. Only the names live here: the values are typed
-# into Secrets Manager, never into this template.
-APP_SECRET_KEYS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY")
+# into Secrets Manager, never into this template. Two secrets, because IAM grants a secret
+# whole: the public function may read the signing secret and nothing else.
+SIGNING_SECRET_KEYS = ("SLACK_SIGNING_SECRET",)
+APP_SECRET_KEYS = ("SLACK_BOT_TOKEN", "OPENAI_API_KEY")
+# The worker's alias: SnapStart snapshots published versions, and everything that starts a job
+# (the hand-over, the daily sweep, bot replay-failed) invokes this alias of the latest one.
+WORKER_ALIAS = "live"
+# The ack needs Slack's 3 s at most; the rest is room for a slow cold start.
+PUBLIC_TIMEOUT_S = 10
 
 DATABASE_NAME = "memory"
 DATABASE_USER = "membot"
@@ -53,8 +65,10 @@ EMBEDDING_DIMS = 1536
 DATABASE_MAX_ACU = 2
 DEFAULT_BACKUP_RETENTION_DAYS = 7
 
-# What the daily schedule sends the bot function; bot.lambda_handler runs the sweep for it.
+# What the daily schedule sends the worker; bot.lambda_handler runs the sweep for it.
 SWEEP_EVENT = {"memory_bot_task": "sweep"}
+# What the hourly schedule sends it: the digest run hands one job per person who is due.
+DIGEST_EVENT = {"memory_bot_task": "digest"}
 # Lambda keeps a failed async event for at most 6 h of retries; the queue keeps it 14 days, the
 # SQS maximum, so a failure over a long weekend is still there to replay after the fix.
 FAILURE_RETENTION = Duration.days(14)
@@ -71,6 +85,7 @@ class MemoryBotStack(Stack):
         memory_model: str = DEFAULT_MEMORY_MODEL,
         deletion_protection: bool = True,
         backup_retention_days: int = DEFAULT_BACKUP_RETENTION_DAYS,
+        snap_start: bool = True,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -100,6 +115,7 @@ class MemoryBotStack(Stack):
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(self._log_group("FlowLogs")),
         )
 
+        # The worker and the migration: the two functions that reach the database.
         lambda_sg = ec2.SecurityGroup(
             self,
             "BotSecurityGroup",
@@ -179,52 +195,17 @@ class MemoryBotStack(Stack):
             ],
         )
 
-        # CloudFormation only lets a template *generate* a JSON secret if one key gets a random
-        # value, so the placeholders ride along with an unused one. The value is generated once,
-        # at creation; later deploys leave what the user typed in alone unless the
-        # generate_secret_string block itself changes, which would regenerate (and wipe) it.
-        self.app_secret = secretsmanager.Secret(
-            self,
+        self.signing_secret = self._fillable_secret(
+            "SigningSecret",
+            SIGNING_SECRET_KEYS,
+            "It holds Slack's signing secret, which only Slack issues (regenerated in the app's "
+            "settings): there is nothing a rotation function could generate.",
+        )
+        self.app_secret = self._fillable_secret(
             "AppSecret",
-            description=(
-                "Slack memory bot: fill in " + ", ".join(APP_SECRET_KEYS) + " after deploying"
-            ),
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template=json.dumps({key: "" for key in APP_SECRET_KEYS}),
-                generate_string_key="UNUSED_GENERATED",
-                exclude_punctuation=True,
-            ),
-        )
-
-        NagSuppressions.add_resource_suppressions(
-            self.app_secret,
-            [
-                {
-                    "id": "AwsSolutions-SMG4",
-                    "reason": "It holds Slack and OpenAI tokens, which only Slack and OpenAI can "
-                    "issue: there is nothing a rotation function could generate.",
-                }
-            ],
-        )
-
-        environment = {
-            "BOT_SECRET_ID": self.app_secret.secret_arn,
-            "DATABASE_SECRET_ID": db_secret.secret_arn,
-            "CHAT_MODEL": chat_model,
-            "MEMORY_MODEL": memory_model,
-            "EMBEDDING_MODEL": EMBEDDING_MODEL,
-            "EMBEDDING_DIMS": str(EMBEDDING_DIMS),
-            "LOG_LEVEL": "INFO",
-        }
-        common = dict(
-            code=code,
-            runtime=lambda_.Runtime.PYTHON_3_12,
-            architecture=lambda_.Architecture.X86_64,
-            vpc=vpc,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            security_groups=[lambda_sg],
-            environment=environment,
-            memory_size=512,
+            APP_SECRET_KEYS,
+            "It holds Slack and OpenAI tokens, which only Slack and OpenAI can issue: there is "
+            "nothing a rotation function could generate.",
         )
 
         # Async jobs that still fail after Lambda's two retries land here, for an operator
@@ -241,31 +222,103 @@ class MemoryBotStack(Stack):
             [
                 {
                     "id": "AwsSolutions-SQS3",
-                    "reason": "This queue is itself the dead-letter destination of the bot's "
+                    "reason": "This queue is itself the dead-letter destination of the worker's "
                     "async invocations; a queue behind it would only move the same messages.",
                 }
             ],
         )
 
-        self.function = lambda_.Function(
-            self,
-            "BotFunction",
+        runtime = dict(
+            code=code,
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            architecture=lambda_.Architecture.X86_64,
             handler=BOT_HANDLER,
-            description="Slack memory bot: Slack events and the async worker",
+            memory_size=512,
+        )
+        in_vpc = dict(
+            vpc=vpc,
+            # Slack and OpenAI are reached through the NAT, the database directly.
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            security_groups=[lambda_sg],
+        )
+
+        self.worker_name = f"{self.stack_name}-worker"[:64]
+        self.worker = lambda_.Function(
+            self,
+            "WorkerFunction",
+            description="Slack memory bot: the worker (answers, memory, sweep, digests)",
+            # Named, so its role may invoke its own alias (the hourly digest run hands each
+            # person's digest to a fresh invocation) without a reference cycle or a wildcard.
+            function_name=self.worker_name,
             # A job's whole budget (database resume, answer, learning, last word) plus start-up;
             # bot/jobs/deadlines.py spells it out.
             timeout=Duration.seconds(FUNCTION_TIMEOUT_S),
+            environment={
+                "SIGNING_SECRET_ID": self.signing_secret.secret_arn,
+                "BOT_SECRET_ID": self.app_secret.secret_arn,
+                "DATABASE_SECRET_ID": db_secret.secret_arn,
+                "CHAT_MODEL": chat_model,
+                "MEMORY_MODEL": memory_model,
+                "EMBEDDING_MODEL": EMBEDDING_MODEL,
+                "EMBEDDING_DIMS": str(EMBEDDING_DIMS),
+                "LOG_LEVEL": "INFO",
+            },
             # Every container may hold a pool of connections: at most as many containers as
-            # Aurora has connections for (infra/connection_budget.py). The public URL can't then
-            # exhaust the database, only be throttled, which is alarmed.
+            # Aurora has connections for (infra/connection_budget.py), throttled (and alarmed)
+            # past that. Only signed jobs reach it, so junk at the URL can't use any of it up.
             reserved_concurrent_executions=bot_concurrency(DATABASE_MAX_ACU),
-            on_failure=destinations.SqsDestination(self.failure_queue),
-            log_group=self._log_group("BotLogs"),
-            **common,
+            # A new container is a copy of a snapshot taken after init, with the worker's
+            # libraries loaded (bot/aws/snapstart.py), instead of seconds of imports. A prop,
+            # for the few regions without SnapStart.
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
+            log_group=self._log_group("WorkerLogs"),
+            **runtime,
+            **in_vpc,
         )
-        for secret in (self.app_secret, db_secret):
-            secret.grant_read(self.function)
-        self._allow_self_invoke(self.function)
+        for secret in (self.signing_secret, self.app_secret, db_secret):
+            secret.grant_read(self.worker)
+        self.worker.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[
+                    self.format_arn(
+                        service="lambda",
+                        resource="function",
+                        resource_name=f"{self.worker_name}:{WORKER_ALIAS}",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
+        # SnapStart applies to published versions only; each deploy publishes one (its logical
+        # id follows the code and configuration) and moves the alias to it.
+        self.worker_alias = lambda_.Alias(
+            self,
+            "WorkerAlias",
+            alias_name=WORKER_ALIAS,
+            version=self.worker.current_version,
+            # Invocation settings belong to a qualifier: these are the alias's, which is what
+            # every job invokes.
+            on_failure=destinations.SqsDestination(self.failure_queue),
+        )
+
+        self.function = lambda_.Function(
+            self,
+            "BotFunction",
+            description="Slack memory bot: Slack's requests, acked and handed to the worker",
+            timeout=Duration.seconds(PUBLIC_TIMEOUT_S),
+            # No VPC: it talks to nothing but Secrets Manager and Lambda's API, over the
+            # internet from Lambda's own network, and has no route to the database at all.
+            environment={
+                "SIGNING_SECRET_ID": self.signing_secret.secret_arn,
+                "BOT_WORKER_FUNCTION": self.worker_alias.function_arn,
+                "LOG_LEVEL": "INFO",
+            },
+            log_group=self._log_group("BotLogs"),
+            **runtime,
+        )
+        self.signing_secret.grant_read(self.function)
+        self.worker_alias.grant_invoke(self.function)
 
         # Slack signs every request and the handler verifies the signature, so the URL itself
         # is public. Since October 2025 AWS wants two statements for a public URL,
@@ -281,20 +334,24 @@ class MemoryBotStack(Stack):
         self.migration = triggers.TriggerFunction(
             self,
             "MigrateFunction",
-            handler=MIGRATE_HANDLER,
             description="Slack memory bot: database migration, run by CloudFormation on deploy",
             # Long enough for the handler to keep retrying while a paused cluster resumes.
             timeout=Duration.minutes(5),
             execute_after=[self.cluster],
+            environment={
+                "DATABASE_SECRET_ID": db_secret.secret_arn,
+                "EMBEDDING_DIMS": str(EMBEDDING_DIMS),
+                "LOG_LEVEL": "INFO",
+            },
             log_group=self._log_group("MigrateLogs"),
-            **common,
+            **{**runtime, "handler": MIGRATE_HANDLER},
+            **in_vpc,
         )
-        for secret in (self.app_secret, db_secret):
-            secret.grant_read(self.migration)
-        for function in (self.function, self.migration):
+        db_secret.grant_read(self.migration)
+        for function in (self.function, self.worker, self.migration):
             self._acknowledge_lambda_defaults(function)
 
-        # Once a day the bot expires old memories; the handler recognises this exact event.
+        # Once a day the worker expires old memories; the handler recognises this exact event.
         events.Rule(
             self,
             "DailySweep",
@@ -302,10 +359,28 @@ class MemoryBotStack(Stack):
             schedule=events.Schedule.rate(Duration.days(1)),
             targets=[
                 events_targets.LambdaFunction(
-                    self.function,
+                    self.worker_alias,
                     event=events.RuleTargetInput.from_object(SWEEP_EVENT),
                     # EventBridge's own retries; a sweep that still fails goes to the failure
-                    # queue like any async invocation of the function.
+                    # queue like any async invocation of the worker.
+                    retry_attempts=2,
+                )
+            ],
+        )
+
+        # Every hour the bot sends the tech digests that are due (09:00 in each person's time
+        # zone); the run hands each person's digest over as an async job, like Slack's requests.
+        events.Rule(
+            self,
+            "HourlyDigest",
+            description="Slack memory bot: hourly run of the personal tech digests",
+            schedule=events.Schedule.rate(Duration.hours(1)),
+            targets=[
+                events_targets.LambdaFunction(
+                    self.worker_alias,
+                    event=events.RuleTargetInput.from_object(DIGEST_EVENT),
+                    # A digest is claimed per person and period, so a retried run sends nothing
+                    # twice.
                     retry_attempts=2,
                 )
             ],
@@ -314,7 +389,7 @@ class MemoryBotStack(Stack):
         self.alarms = Alarms(
             self,
             "Alarms",
-            function=self.function,
+            functions={"Worker": self.worker, "Slack": self.function},
             failure_queue=self.failure_queue,
             cluster=self.cluster,
             max_acu=DATABASE_MAX_ACU,
@@ -327,14 +402,19 @@ class MemoryBotStack(Stack):
             description="Paste into Slack: Event Subscriptions > Request URL",
             value=Fn.join("", [self.function_url.url, "slack/events"]),
         )
-        CfnOutput(
-            self,
-            "AppSecretName",
-            description="Fill in " + ", ".join(APP_SECRET_KEYS) + " in this secret",
-            value=self.app_secret.secret_name,
-        )
+        for construct_id, secret, keys in (
+            ("SigningSecretName", self.signing_secret, SIGNING_SECRET_KEYS),
+            ("AppSecretName", self.app_secret, APP_SECRET_KEYS),
+        ):
+            CfnOutput(
+                self,
+                construct_id,
+                description="Fill in " + ", ".join(keys) + " in this secret",
+                value=secret.secret_name,
+            )
         CfnOutput(self, "AppSecretArn", value=self.app_secret.secret_arn)
-        # What `bot replay-failed` needs (FAILURE_QUEUE_URL, BOT_FUNCTION_NAME).
+        # What `bot replay-failed` needs (FAILURE_QUEUE_URL, BOT_FUNCTION_NAME): failed jobs are
+        # the worker's, and go back to its alias.
         CfnOutput(
             self,
             "FailureQueueUrl",
@@ -344,9 +424,34 @@ class MemoryBotStack(Stack):
         CfnOutput(
             self,
             "BotFunctionName",
-            description="BOT_FUNCTION_NAME for bot replay-failed",
-            value=self.function.function_name,
+            description="BOT_FUNCTION_NAME for bot replay-failed (the worker's alias)",
+            value=self.worker_alias.function_arn,
         )
+
+    def _fillable_secret(
+        self, construct_id: str, keys: tuple[str, ...], no_rotation: str
+    ) -> secretsmanager.Secret:
+        """A JSON secret with empty `keys` for the operator to fill in after the first deploy.
+
+        CloudFormation only lets a template *generate* a JSON secret if one key gets a random
+        value, so the placeholders ride along with an unused one. The value is generated once,
+        at creation; later deploys leave what the user typed in alone unless the
+        generate_secret_string block itself changes, which would regenerate (and wipe) it.
+        """
+        secret = secretsmanager.Secret(
+            self,
+            construct_id,
+            description="Slack memory bot: fill in " + ", ".join(keys) + " after deploying",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps({key: "" for key in keys}),
+                generate_string_key="UNUSED_GENERATED",
+                exclude_punctuation=True,
+            ),
+        )
+        NagSuppressions.add_resource_suppressions(
+            secret, [{"id": "AwsSolutions-SMG4", "reason": no_rotation}]
+        )
+        return secret
 
     def _log_group(self, construct_id: str) -> logs.LogGroup:
         return logs.LogGroup(
@@ -369,52 +474,21 @@ class MemoryBotStack(Stack):
             ],
         )
         assert function.role is not None
+        managed = ["AWSLambdaBasicExecutionRole"]
+        if function.is_bound_to_vpc:
+            managed.append("AWSLambdaVPCAccessExecutionRole")
         NagSuppressions.add_resource_suppressions(
             function.role,
             [
                 {
                     "id": "AwsSolutions-IAM4",
-                    "reason": "AWSLambdaBasicExecutionRole (its own log streams) and "
+                    "reason": "AWSLambdaBasicExecutionRole (its own log streams) and, in the VPC, "
                     "AWSLambdaVPCAccessExecutionRole (its network interfaces) are what every "
-                    "Lambda in a VPC needs; AWS keeps them current as Lambda changes.",
+                    "Lambda needs; AWS keeps them current as Lambda changes.",
                     "applies_to": [
-                        "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                        "AWSLambdaBasicExecutionRole",
-                        "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                        "AWSLambdaVPCAccessExecutionRole",
+                        f"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{name}"
+                        for name in managed
                     ],
-                }
-            ],
-        )
-
-    def _allow_self_invoke(self, function: lambda_.Function) -> None:
-        """Let the function hand slow work to an async invocation of itself, and nothing else.
-
-        The statement cannot go into the role's default policy: the function depends on that
-        policy, and a policy naming the function's ARN would depend on the function (a cycle).
-        A separate policy attached to the same role has no such edge.
-        """
-        assert function.role is not None
-        policy = iam.Policy(
-            self,
-            "BotSelfInvokePolicy",
-            roles=[function.role],
-            statements=[
-                iam.PolicyStatement(
-                    actions=["lambda:InvokeFunction"],
-                    # The bare ARN plus qualified ones (versions/aliases) of this function only.
-                    resources=[function.function_arn, f"{function.function_arn}:*"],
-                )
-            ],
-        )
-        NagSuppressions.add_resource_suppressions(
-            policy,
-            [
-                {
-                    "id": "AwsSolutions-IAM5",
-                    "reason": "The wildcard is the version/alias qualifier of this one function, "
-                    "so a published version or alias can hand jobs to itself too.",
-                    "applies_to": ["Resource::<BotFunctionDDD880E8.Arn>:*"],
                 }
             ],
         )

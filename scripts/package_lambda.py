@@ -7,7 +7,8 @@ manylinux cp312 builds, at exactly the versions (and hashes) of requirements/lam
 .pyc files every cold start on Lambda compiles each imported module again (~200 ms more for a
 cold ack). The zip is written with sorted entries and fixed timestamps so identical inputs give
 a byte-identical file: CDK hashes the asset, and an unchanged hash means no Lambda update on
-`cdk deploy`.
+`cdk deploy`. Distributions no code path of the bot imports are left out (UNUSED_DISTRIBUTIONS),
+and the build happens in a temporary folder that is removed when done.
 
 Usage: python scripts/package_lambda.py [--without-boto3] [--python /path/to/python3.12]
 """
@@ -15,19 +16,21 @@ Usage: python scripts/package_lambda.py [--without-boto3] [--python /path/to/pyt
 from __future__ import annotations
 
 import argparse
+import csv
 import glob
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD_DIR = ROOT / "build" / "lambda"
 DIST_DIR = ROOT / "dist"
 ZIP_PATH = DIST_DIR / "lambda.zip"
 LOCK = ROOT / "requirements" / "lambda.txt"
@@ -48,6 +51,14 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 # by default so the deployed code runs against the version we resolved, not whatever the
 # runtime happens to carry that month.
 BOTO_PACKAGES = ("boto3", "botocore", "s3transfer")
+
+# In the lock, never imported by the bot: 38 MB of the 154 MB unzipped. LangMem requires
+# langchain-anthropic for `init_chat_model("anthropic:...")`, which imports it only when named an
+# Anthropic model; the bot hands LangMem its OpenAI chat model. The other two come only with
+# anthropic (langsmith imports opentelemetry only if it is there). infra/tests/
+# test_package_lambda.py runs the function's whole flow and imports every module it loaded
+# from the built zip, with nothing else on the path.
+UNUSED_DISTRIBUTIONS = ("anthropic", "langchain-anthropic", "docstring-parser", "opentelemetry-api")
 
 # Files pip writes that describe this particular install (absolute shebangs, hashes of those
 # scripts, "installed by pip") rather than the code; they would make the zip differ between
@@ -149,6 +160,33 @@ def remove_boto(target: Path) -> None:
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 
+def leave_out(target: Path, distributions: Iterable[str]) -> list[str]:
+    """Delete the installed files of `distributions` (as their RECORD lists them, so a namespace
+    shared with another distribution keeps the other's files). Returns the ones found."""
+    unwanted = {_canonical(name) for name in distributions}
+    removed = []
+    for info in sorted(target.glob("*.dist-info")):
+        name = info.name.removesuffix(".dist-info").rsplit("-", 1)[0]
+        if _canonical(name) not in unwanted:
+            continue
+        with (info / "RECORD").open(newline="") as record:
+            paths = [target / row[0] for row in csv.reader(record) if row]
+        for path in paths:
+            if path.resolve().is_relative_to(target.resolve()) and path.is_file():
+                path.unlink()
+        for folder in sorted({p.parent for p in paths}, key=lambda p: len(p.parts), reverse=True):
+            while folder != target and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+        shutil.rmtree(info, ignore_errors=True)
+        removed.append(name)
+    return removed
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()  # PEP 503
+
+
 def strip_noise(target: Path) -> None:
     # Console scripts carry this machine's interpreter path in their shebang; Lambda never
     # runs them.
@@ -204,6 +242,40 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+Install = Callable[[Path], None]
+
+
+def build(
+    zip_path: Path,
+    *,
+    python: str,
+    install: Install = lambda target: pip_install(LOCK, target),
+    without_boto3: bool = False,
+    allow_missing_bot: bool = False,
+) -> tuple[int, int]:
+    """Install, trim, add the bot, byte-compile and zip, in a temporary folder removed after
+    (the tree is ~200 MB). Returns the zip's size and the unzipped size."""
+    with tempfile.TemporaryDirectory(prefix="lambda-build-") as folder:
+        target = Path(folder)
+        install(target)
+        leave_out(target, UNUSED_DISTRIBUTIONS)
+        if without_boto3:
+            remove_boto(target)
+        strip_noise(target)
+        if not copy_bot(target):
+            message = f"{ROOT / 'bot'} is missing or is not a package (no __init__.py)"
+            if not allow_missing_bot:
+                raise MissingBot(f"{message}; pass --allow-missing-bot to build anyway")
+            print(f"warning: {message}; the zip holds dependencies only", file=sys.stderr)
+        compile_tree(python, target)
+        zip_path.parent.mkdir(parents=True, exist_ok=True)
+        return write_zip(target, zip_path)
+
+
+class MissingBot(Exception):
+    pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -237,24 +309,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     started = time.monotonic()
-    shutil.rmtree(BUILD_DIR, ignore_errors=True)
-    BUILD_DIR.mkdir(parents=True)
-    DIST_DIR.mkdir(exist_ok=True)
-
-    pip_install(LOCK, BUILD_DIR)
-    if args.without_boto3:
-        remove_boto(BUILD_DIR)
-    strip_noise(BUILD_DIR)
-
-    if not copy_bot(BUILD_DIR):
-        message = f"{ROOT / 'bot'} is missing or is not a package (no __init__.py)"
-        if not args.allow_missing_bot:
-            print(f"error: {message}; pass --allow-missing-bot to build anyway", file=sys.stderr)
-            return 1
-        print(f"warning: {message}; the zip holds dependencies only", file=sys.stderr)
-
-    compile_tree(python312, BUILD_DIR)
-    zipped, unzipped = write_zip(BUILD_DIR, ZIP_PATH)
+    try:
+        zipped, unzipped = build(
+            ZIP_PATH,
+            python=python312,
+            without_boto3=args.without_boto3,
+            allow_missing_bot=args.allow_missing_bot,
+        )
+    except MissingBot as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     mib = 1024 * 1024
     print(f"wrote {ZIP_PATH.relative_to(ROOT)}")
     print(f"  sha256    {sha256(ZIP_PATH)}")
@@ -263,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     # direct uploads, and CDK uploads through S3.
     print(f"  unzipped  {unzipped / mib:.1f} MiB ({unzipped} bytes), limit 250 MB")
     print(f"  versions  {LOCK.relative_to(ROOT)}")
+    print(f"  left out  {', '.join(UNUSED_DISTRIBUTIONS)} (never imported)")
     print(f"  .pyc by   {python312}")
     print(f"  took      {time.monotonic() - started:.0f} s")
     return 0

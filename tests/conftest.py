@@ -55,7 +55,7 @@ def clean_state(request, fake_openai, fake_slack):
         with pool.connection() as conn:
             conn.execute(
                 "TRUNCATE store, store_vectors, bot_processed_events, bot_user_prefs, "
-                "bot_installations, bot_memory_evictions, bot_answers"
+                "bot_installations, bot_memory_evictions, bot_answers, bot_digest_claims"
             )
     yield
 

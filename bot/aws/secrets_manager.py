@@ -1,4 +1,5 @@
-"""Secrets Manager: the app's secret and the database's RDS-generated one, read once."""
+"""Secrets Manager: the signing secret, the app's tokens and the database's RDS-generated secret,
+read once."""
 
 from __future__ import annotations
 
@@ -15,8 +16,13 @@ from urllib.parse import quote, urlencode
 # certificate, an older independent copy of AWS's truststore download plus six newer regions.
 RDS_CA_BUNDLE = Path(__file__).resolve().parents[1] / "certs" / "rds-global-bundle.pem"
 
-# Keys the app secret may hold; anything else in it is ignored.
+# What each secret may fill in, by the variable that names it; anything else in it is ignored.
+# The Slack signing secret has one of its own, so the public function can read it and nothing
+# else (IAM grants whole secrets, not keys); the app secret holds the worker's tokens (and, in a
+# deployment from before the split, the signing secret too).
+SIGNING_SECRET_KEYS = ("SLACK_SIGNING_SECRET",)
 APP_SECRET_KEYS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY", "SLACK_APP_TOKEN")
+_SECRETS = (("SIGNING_SECRET_ID", SIGNING_SECRET_KEYS), ("BOT_SECRET_ID", APP_SECRET_KEYS))
 
 
 def environment_with_secrets(
@@ -25,25 +31,37 @@ def environment_with_secrets(
     *,
     database: bool = True,
 ) -> dict[str, str]:
-    """The environment, completed from the secrets BOT_SECRET_ID and DATABASE_SECRET_ID name.
+    """The environment, completed from the secrets SIGNING_SECRET_ID, BOT_SECRET_ID and
+    DATABASE_SECRET_ID name (each read only if named).
 
     Variables already set win, so a value can be overridden without touching the secret.
     `database=False` skips the database secret, for the Slack ack path that never uses it.
     """
     merged = dict(environ)
-    bot_secret_id = merged.get("BOT_SECRET_ID")
+    wanted = [(variable, keys) for variable, keys in _SECRETS if merged.get(variable)]
     db_secret_id = merged.get("DATABASE_SECRET_ID") if database else None
-    if not bot_secret_id and not db_secret_id:
+    if not wanted and not db_secret_id:
         return merged
     fetch = get_secret or _secretsmanager_getter()
-    if bot_secret_id:
-        values = _parse(fetch(bot_secret_id), "BOT_SECRET_ID")
-        for key in APP_SECRET_KEYS:
+    raw = _fetch_all(fetch, [merged[variable] for variable, _ in wanted])
+    for (variable, keys), text in zip(wanted, raw, strict=True):
+        values = _parse(text, variable)
+        for key in keys:
             if values.get(key) and not merged.get(key):
                 merged[key] = str(values[key])
     if db_secret_id and not merged.get("DATABASE_URL"):
         merged["DATABASE_URL"] = database_url(merged, fetch) or ""
     return merged
+
+
+def _fetch_all(fetch: Callable[[str], str], secret_ids: list[str]) -> list[str]:
+    # A cold start waits on these: two round trips at once rather than one after the other.
+    if len(secret_ids) < 2:
+        return [fetch(secret_id) for secret_id in secret_ids]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(secret_ids)) as pool:
+        return list(pool.map(fetch, secret_ids))
 
 
 def database_url(

@@ -20,10 +20,11 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.conversation.answer_stream import AnswerStream
+from bot.conversation.answer_stream import SEARCHING, AnswerStream
 from bot.conversation.core import Conversation
 from bot.conversation.prompt import MAX_THREAD_MESSAGES, ThreadMessage
 from bot.db.answer_log import AnswerRecord
+from bot.i18n.catalogue import ENGLISH, Translator
 from bot.jobs import deadlines
 from bot.jobs.deadlines import Deadline
 from bot.jobs.ledger import EventClaims
@@ -34,29 +35,20 @@ from bot.memory.preferences import Preferences, PreferenceStore
 from bot.memory.schema import ConversationKind, Memory, Source, may_use_private
 from bot.slack.attachments import Attachments
 from bot.slack.delivery import MODEL_ERROR, Delivered, Destination, deliver, post_text
+from bot.slack.profiles import Profile, Profiles
 from bot.text import clip
 
 log = logging.getLogger(__name__)
 
 
-EMPTY_MESSAGE = (
-    "Hi! Ask me anything about tech. I'll remember what you tell me you care about, and you "
-    "can see or erase it any time with `/interests` and `/forget`."
-)
-# What the model is asked when a message is only files.
-FILES_PROMPT = "Please look at the attached file(s) and tell me what matters in them."
+# The English wording, by the name it had before the catalogue (tests compare against it).
+EMPTY_MESSAGE = ENGLISH("answer.empty_message")
 THINKING_REACTION = "eyes"
 # Pages of 200: a thread longer than 1,000 messages is read only up to there.
 MAX_THREAD_PAGES = 5
-SUGGESTED_PROMPTS = [
-    {"title": "What do you remember about me?", "message": "What do you remember about me?"},
-    {
-        "title": "Recommend three topics for me",
-        "message": "Please recommend three technology topics for me and summarise each briefly.",
-    },
-    {"title": "What's new in my stack?", "message": "What's new lately in the tech I care about?"},
-]
-_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+
+MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 # Message events name their conversation's kind; mentions don't, and are looked up.
 _CHANNEL_TYPES = {
     "im": ConversationKind.DM,
@@ -135,6 +127,7 @@ class Turn:
         on_learned: Callable[[str, str], None],
         on_answer: Callable[[AnswerRecord], None],
         read_files: Callable[[list[dict]], Attachments],
+        profiles: Profiles,
     ) -> None:
         self._slack = slack
         self._conversation = conversation
@@ -145,6 +138,7 @@ class Turn:
         self._on_learned = on_learned
         self._on_answer = on_answer
         self._read_files = read_files
+        self._profiles = profiles
 
     def reply(self, job: Job) -> None:
         dest = Destination(
@@ -153,29 +147,28 @@ class Turn:
         # The first request to leave shows the person the bot is working; nothing waits for it
         # but the steps that need to know whether this is an assistant thread.
         with ThreadPoolExecutor(max_workers=6, thread_name_prefix="turn") as steps:
-            shown = steps.submit(self._show_working, job)
+            # Who is asking decides the language of everything the bot says besides the answer.
+            profile = steps.submit(self._profiles.of, job["user_id"])
+            shown = steps.submit(self._show_working, job, profile)
             try:
-                self._reply(job, dest, steps, shown)
+                self._reply(job, dest, steps, shown, profile)
             finally:
                 if not shown.result():  # Slack clears a thread's status when the reply lands
                     self._remove_reaction(job)
 
-    def suggest_prompts(self, job: Job) -> None:
-        self._slack.assistant_threads_setSuggestedPrompts(
-            channel_id=job["channel"],
-            thread_ts=job["thread_ts"],
-            title="Ask me anything about tech. I remember what you care about.",
-            prompts=SUGGESTED_PROMPTS,
-        )
-
     # --- the steps -----------------------------------------------------------------------
 
     def _reply(
-        self, job: Job, dest: Destination, steps: ThreadPoolExecutor, shown: Future[bool]
+        self,
+        job: Job,
+        dest: Destination,
+        steps: ThreadPoolExecutor,
+        shown: Future[bool],
+        profile: Future[Profile],
     ) -> None:
         deadline = deadlines.current()
         started = time.monotonic()
-        text = _MENTION.sub("", job.get("text") or "").strip()
+        text = MENTION.sub("", job.get("text") or "").strip()
         # Everything the model request waits for runs at once, so the person waits for the
         # slowest step rather than their sum: the dedupe claim (database), what to remember
         # (installation, settings, conversation kind, one embedding + lookup), the thread and
@@ -196,8 +189,9 @@ class Turn:
         recalled = context.result()
         earlier = thread.result()
         attachments = files.result() if files else None
+        t = profile.result().t
         try:
-            self._answer(job, dest, text, recalled, earlier, attachments, started, deadline)
+            self._answer(job, dest, text, recalled, earlier, attachments, started, deadline, t)
         finally:
             if database_up:
                 self._claims.finish(job)
@@ -244,21 +238,25 @@ class Turn:
         files: Attachments | None,
         started: float,
         deadline: Deadline,
+        t: Translator,
     ) -> None:
+        note = files.note(t) if files else ""
         if not text and not (files and files.parts):
-            post_text(self._slack, dest, files.note if files and files.note else EMPTY_MESSAGE)
+            post_text(self._slack, dest, note or t("answer.empty_message"))
             return
         if recalled.where is ConversationKind.ASSISTANT and not thread:
-            self._title_thread(job, text or "Files")
+            self._title_thread(job, text or t("answer.files_title"))
         answer = self._conversation().answer(
-            text or FILES_PROMPT,
+            # Only files: asked in the person's language, so the model answers in it too.
+            text or t("answer.files_prompt"),
             recalled.memories,
             thread,
             attachments=files.parts if files else (),
             deadline=deadline,
         )
         will_learn = bool(text and recalled.scope and recalled.prefs.learning_enabled)
-        status = self._status_setter(job) if recalled.where is ConversationKind.ASSISTANT else None
+        assistant = recalled.where is ConversationKind.ASSISTANT
+        status = self._status_setter(job, t) if assistant else None
         delivered = deliver(
             self._slack,
             dest,
@@ -268,9 +266,10 @@ class Turn:
             # Learning's libraries take a cold worker over a second to load: they load while
             # the person reads, never before the model was asked.
             on_shown=self._conversation().learner.prepare_in_background if will_learn else None,
+            t=t,
         )
-        if files and files.note:
-            post_text(self._slack, dest, files.note)
+        if note:
+            post_text(self._slack, dest, note)
         scope, user = recalled.scope, job["user_id"]
         if scope is None:
             return
@@ -281,14 +280,14 @@ class Turn:
             else:
                 log.warning("no time left to learn from the message", extra=job_ids(job))
 
-    def _status_setter(self, job: Job) -> Callable[[str], None]:
+    def _status_setter(self, job: Job, t: Translator) -> Callable[[str], None]:
         def set_status(status: str) -> None:
             _best_effort(
                 "set the status",
                 self._slack.assistant_threads_setStatus,
                 channel_id=job["channel"],
                 thread_ts=job["thread_ts"],
-                status=status,
+                status=t("assistant.status_searching") if status == SEARCHING else status,
             )
 
         return set_status
@@ -391,12 +390,14 @@ class Turn:
             earlier = earlier[:1] + earlier[-(MAX_THREAD_MESSAGES - 1) :]
         return [_thread_message(m, job["user_id"], job.get("bot_user_id")) for m in earlier]
 
-    def _show_working(self, job: Job) -> bool:
+    def _show_working(self, job: Job, profile: Future[Profile]) -> bool:
         """Let the person see at once that an answer is coming; True in an assistant thread."""
         if job.get("in_dm") and job.get("thread_ts"):
             try:
                 self._slack.assistant_threads_setStatus(
-                    channel_id=job["channel"], thread_ts=job["thread_ts"], status="is thinking…"
+                    channel_id=job["channel"],
+                    thread_ts=job["thread_ts"],
+                    status=profile.result().t("assistant.status_thinking"),
                 )
                 return True
             except SlackApiError:
@@ -433,7 +434,7 @@ class Turn:
 def _thread_message(message: dict, asker: str, bot_user: str | None) -> ThreadMessage:
     """One earlier message, told apart by who wrote it: the bot itself, the person asking, or
     anyone else (another person, another app), whose words must never pass for the asker's."""
-    text = _MENTION.sub("", message.get("text") or "").strip()
+    text = MENTION.sub("", message.get("text") or "").strip()
     author = message.get("user")
     # Without the bot's own user ID (an event lacking authorizations) any app's message counts
     # as the bot's, as the model would otherwise see its own answers as someone else's.

@@ -13,11 +13,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Literal, TextIO
 
 if TYPE_CHECKING:
+    from psycopg import Connection
     from psycopg_pool import ConnectionPool
 
 log = logging.getLogger(__name__)
 
 Outcome = Literal["ok", "model_error", "cut_off"]
+Kind = Literal["answer", "digest"]
 OUTCOMES: tuple[Outcome, ...] = ("ok", "model_error", "cut_off")
 FEEDBACK_VALUES = ("good", "bad")
 
@@ -46,6 +48,9 @@ CREATE TABLE IF NOT EXISTS bot_answers (
 CREATE INDEX IF NOT EXISTS bot_answers_created_idx ON bot_answers (created_at);
 CREATE INDEX IF NOT EXISTS bot_answers_person_idx ON bot_answers (team_id, user_id);
 CREATE INDEX IF NOT EXISTS bot_answers_answer_idx ON bot_answers (team_id, channel, answer_ts);
+-- An answer to someone's message, or a tech digest the bot sent of its own accord.
+ALTER TABLE bot_answers ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'answer'
+    CHECK (kind IN ('answer', 'digest'));
 """
 
 
@@ -68,6 +73,7 @@ class AnswerRecord:
     cached_tokens: int | None = None
     memories_used: int = 0
     web_searches: int = 0
+    kind: Kind = "answer"
 
 
 def record(pool: ConnectionPool, answer: AnswerRecord) -> int | None:
@@ -75,31 +81,37 @@ def record(pool: ConnectionPool, answer: AnswerRecord) -> int | None:
     answer itself has already reached the person)."""
     try:
         with pool.connection() as conn:
-            row = conn.execute(
-                "INSERT INTO bot_answers (team_id, user_id, channel, message_ts, answer_ts, model, "
-                "first_token_ms, total_ms, input_tokens, output_tokens, cached_tokens, "
-                "memories_used, web_searches, outcome) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                (
-                    answer.team_id,
-                    answer.user_id,
-                    answer.channel,
-                    answer.message_ts,
-                    answer.answer_ts,
-                    answer.model,
-                    answer.first_token_ms,
-                    answer.total_ms,
-                    answer.input_tokens,
-                    answer.output_tokens,
-                    answer.cached_tokens,
-                    answer.memories_used,
-                    answer.web_searches,
-                    answer.outcome,
-                ),
-            ).fetchone()
+            return insert(conn, answer)
     except Exception as exc:  # noqa: BLE001 - a lost log row must not become a lost answer
         log.warning("answer not logged", extra={"error": type(exc).__name__})
         return None
+
+
+def insert(conn: Connection, answer: AnswerRecord) -> int:
+    """Store one answer on `conn`, inside whatever transaction the caller holds; its id."""
+    row = conn.execute(
+        "INSERT INTO bot_answers (team_id, user_id, channel, message_ts, answer_ts, model, "
+        "first_token_ms, total_ms, input_tokens, output_tokens, cached_tokens, "
+        "memories_used, web_searches, outcome, kind) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (
+            answer.team_id,
+            answer.user_id,
+            answer.channel,
+            answer.message_ts,
+            answer.answer_ts,
+            answer.model,
+            answer.first_token_ms,
+            answer.total_ms,
+            answer.input_tokens,
+            answer.output_tokens,
+            answer.cached_tokens,
+            answer.memories_used,
+            answer.web_searches,
+            answer.outcome,
+            answer.kind,
+        ),
+    ).fetchone()
     return int(row["id"])
 
 
@@ -149,6 +161,7 @@ class Summary:
     days: int
     per_day: list[tuple[date, Period]]  # oldest first, every day present
     total: Period
+    digests: Period = field(default_factory=Period)  # tech digests sent, all days together
 
 
 _PERIOD_COLUMNS = """
@@ -174,13 +187,13 @@ WITH days AS (
 )
 SELECT d.day, {_PERIOD_COLUMNS}
 FROM days d
-LEFT JOIN bot_answers a ON (a.created_at AT TIME ZONE 'UTC')::date = d.day
+LEFT JOIN bot_answers a ON (a.created_at AT TIME ZONE 'UTC')::date = d.day AND a.kind = 'answer'
 GROUP BY d.day ORDER BY d.day
 """
 _TOTAL = f"""
 SELECT {_PERIOD_COLUMNS}
 FROM bot_answers a
-WHERE a.created_at
+WHERE a.kind = %(kind)s AND a.created_at
     >= ((now() AT TIME ZONE 'UTC')::date - (%(days)s::int - 1))::timestamp AT TIME ZONE 'UTC'
 """
 
@@ -192,8 +205,9 @@ def stats(pool: ConnectionPool, days: int = 7) -> Summary:
         per_day = [
             (row["day"], _period(row)) for row in conn.execute(_PER_DAY, {"days": days}).fetchall()
         ]
-        total = _period(conn.execute(_TOTAL, {"days": days}).fetchone())
-    return Summary(days, per_day, total)
+        total = _period(conn.execute(_TOTAL, {"days": days, "kind": "answer"}).fetchone())
+        digests = _period(conn.execute(_TOTAL, {"days": days, "kind": "digest"}).fetchone())
+    return Summary(days, per_day, total, digests)
 
 
 def _period(row: dict) -> Period:
@@ -257,7 +271,18 @@ def format_stats(summary: Summary) -> str:
             "",
             f"Feedback: {feedback}",
             f"Outcomes: {outcomes}",
+            _digest_line(summary.digests),
         ]
+    )
+
+
+def _digest_line(d: Period) -> str:
+    if not d.answers:
+        return "Digests: none sent"
+    failed = d.answers - d.outcomes.get("ok", 0)
+    return (
+        f"Digests: {d.answers:,} sent, tokens {d.input_tokens:,} in ({d.cached_tokens:,} cached)"
+        f" / {d.output_tokens:,} out, {d.good:,} up / {d.bad:,} down, {failed:,} cut off"
     )
 
 

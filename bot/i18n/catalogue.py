@@ -1,14 +1,17 @@
 """Picking the catalogue for a Slack locale, and formatting a message from it.
 
 A catalogue is a module of this package named by its language code with one `MESSAGES` dict;
-adding a language is adding that one file. Keys missing from it fall back to English, so a
-partial translation still reads, never breaks.
+adding a language is adding that one file (copy en.py to xx.py and translate the values). Keys
+missing from it fall back to English, so a partial translation still reads, never breaks. A
+translation may name in `SAME_AS_ENGLISH` the keys it means to leave as in English; the tests
+flag any other value equal to the English one as untranslated.
 """
 
 from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
@@ -48,6 +51,19 @@ class Translator:
     def __call__(self, key: str, /, **values: Any) -> str:
         text = _messages(self.language).get(key) or _messages(DEFAULT_LANGUAGE)[key]
         return text.format(**values) if values else text
+
+    def plural(self, key: str, count: int, /, **values: Any) -> str:
+        """`key.one` when `count` is 1, else `key.other`, with `{count}` filled in. Languages
+        without plurals (Japanese) say the same in both."""
+        return self(f"{key}.{'one' if count == 1 else 'other'}", count=count, **values)
+
+    def quoted(self, text: str) -> str:
+        """A name in the language's quotation marks: “Rust”, 「Rust」."""
+        return self("list.quoted", text=text)
+
+    def listing(self, items: Sequence[str]) -> str:
+        """Names one after another: `a, b` in English, `a、b` in Japanese."""
+        return self("list.separator").join(items)
 
 
 ENGLISH = Translator()

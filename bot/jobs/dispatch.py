@@ -56,7 +56,8 @@ class ThreadDispatcher:
 
 
 class LambdaDispatcher:
-    """Invokes this same function asynchronously with the job; the ack returns meanwhile.
+    """Invokes the worker function (or this same one) asynchronously with the job; the ack
+    returns meanwhile.
 
     Nothing may run after a Lambda's HTTP response is returned (the sandbox freezes), so the
     work must travel as a new invocation, which may land in another container.
@@ -69,6 +70,13 @@ class LambdaDispatcher:
         self.function_arn: str | None = None
 
     def submit(self, job: Job) -> None:
+        self._invoke(job_event(job, self._signer))
+
+    def submit_task(self, name: str) -> None:
+        """Continue a scheduled task in a new invocation (a digest run that ran out of time)."""
+        self._invoke({TASK_EVENT_KEY: name})
+
+    def _invoke(self, event: dict[str, Any]) -> None:
         if not self.function_arn:
             raise RuntimeError("LambdaDispatcher.function_arn is set by the handler per invocation")
         if self._client is None:
@@ -76,7 +84,7 @@ class LambdaDispatcher:
         self._client.invoke(
             FunctionName=self.function_arn,
             InvocationType="Event",
-            Payload=json.dumps(job_event(job, self._signer)).encode(),
+            Payload=json.dumps(event).encode(),
         )
 
 

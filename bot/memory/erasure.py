@@ -1,6 +1,7 @@
 """Erasing everything the bot keeps about a person, or about a whole installation.
 
-Memories (and their vectors, by cascade), what the cap let go of, the answer log, and settings.
+Memories (and their vectors, by cascade), what the cap let go of, the answer log, digest
+claims, and settings (the digest among them, even when the rest is kept).
 Dedupe keys in bot_processed_events carry no user IDs and age out by themselves.
 """
 
@@ -13,7 +14,7 @@ from psycopg_pool import ConnectionPool
 from bot.memory.schema import MEMORY_ROOT, prefix
 
 # Tables keyed by (team_id = installation scope, user_id), besides the memories and settings.
-PERSON_TABLES = ("bot_memory_evictions", "bot_answers")
+PERSON_TABLES = ("bot_memory_evictions", "bot_answers", "bot_digest_claims")
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,9 @@ def forget_person(
 ) -> Erased:
     """Everything about one person in one installation, in one transaction.
 
-    With `keep_settings`, a person who switched learning off stays off; a settings row at the
-    defaults says nothing worth keeping and goes too.
+    With `keep_settings`, a person who switched learning off stays off; being findable by
+    /whoknows does not survive, and a settings row at the defaults says nothing worth keeping
+    and goes too.
     """
     with pool.connection() as conn, conn.transaction():
         memories = conn.execute(
@@ -43,6 +45,14 @@ def forget_person(
         )
         settings = "DELETE FROM bot_user_prefs WHERE team_id = %s AND user_id = %s"
         if keep_settings:
+            # A digest is made of the memories just erased, and being findable is consent to
+            # show them: both stop with them.
+            conn.execute(
+                "UPDATE bot_user_prefs SET digest = 'off', digest_since = NULL, digest_tz = NULL, "
+                "digest_locale = NULL, digest_channel = NULL, digest_profile_at = NULL, "
+                "findable = false WHERE team_id = %s AND user_id = %s",
+                (scope_id, user_id),
+            )
             settings += " AND learning_enabled AND NOT private_in_channels"
         conn.execute(settings, (scope_id, user_id))
         kept = conn.execute(

@@ -50,6 +50,10 @@ _INTEREST = (
 )
 
 
+# (key of the existing memory it updates, or None for a new one; what it now says)
+Change = tuple[str | None, UserTechInterest]
+
+
 @dataclass(frozen=True)
 class Learned:
     saved: list[Memory]
@@ -77,6 +81,10 @@ class Learner:
         self._built_manager: Any = None
         self._preparing: threading.Thread | None = None
 
+    def prepare(self) -> None:
+        """Load LangMem and build the extraction model now, if not yet done."""
+        self._manager()
+
     def prepare_in_background(self) -> None:
         """Start loading LangMem and the extraction model on a thread of its own, once: called
         when an answer has started, so learning after it doesn't wait for the imports."""
@@ -90,7 +98,7 @@ class Learner:
 
     def _prepare_quietly(self) -> None:
         try:
-            self._manager()
+            self.prepare()
         except Exception:  # noqa: BLE001 - learn() builds it again and reports the failure
             log.warning("could not prepare learning ahead", exc_info=True)
 
@@ -103,8 +111,16 @@ class Learner:
         existing: Sequence[Memory] = (),
     ) -> Learned:
         """Extract memories from the person's own words and store them."""
-        if not text.strip():
+        changes = self.extract(text, existing)
+        if not changes:
             return Learned([], [])
+        return self.write(scope_id, user_id, changes, source)
+
+    def extract(self, text: str, existing: Sequence[Memory] = ()) -> list[Change]:
+        """What LangMem finds in the words: (key of the existing memory it updates or None for
+        a new one, its content). Existing memories it left as they were are not listed."""
+        if not text.strip():
+            return []
         known = {m.key: m for m in existing}
         extracted = self._manager().invoke(
             {
@@ -112,7 +128,7 @@ class Learner:
                 "existing": [(m.key, MEMORY_KIND, m.content) for m in existing],
             }
         )
-        changes: list[tuple[str | None, UserTechInterest]] = []
+        changes: list[Change] = []
         for item in extracted:
             if not isinstance(item.content, UserTechInterest):
                 continue  # deletions are off; nothing else is a memory
@@ -120,22 +136,26 @@ class Learner:
             if old is not None and old.content == item.content:
                 continue  # handed in as existing and left as it was
             changes.append((item.id if old else None, item.content))
-        if not changes:
-            return Learned([], [])
-        return self._write(scope_id, user_id, changes, source)
+        return changes
 
-    def _write(
+    def write(
         self,
         scope_id: str,
         user_id: str,
-        changes: list[tuple[str | None, UserTechInterest]],
+        changes: Sequence[Change],
         source: Source,
+        *,
+        first: Callable[[Connection], None] | None = None,
     ) -> Learned:
+        """Store extracted changes learned at `source`. `first` runs inside the same
+        transaction and lock before anything is read (e.g. taking back an edited message)."""
         from langgraph.store.base import PutOp
 
         ns = namespace(scope_id, user_id)
         with self._pool.connection() as conn, conn.transaction():
             person_lock(conn, scope_id, user_id)
+            if first is not None:
+                first(conn)
             rows = conn.execute(
                 f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND {LIVE}",
                 (prefix(scope_id, user_id),),
@@ -169,7 +189,8 @@ class Learner:
                 PutOp(ns, m.key, m.value(), index=None if reembed else False, ttl=self._ttl)
                 for m, reembed in written.values()
             ]
-            self._stores.on(conn).batch(ops)
+            if ops:
+                self._stores.on(conn).batch(ops)
             evicted = self._evict(conn, scope_id, user_id, keep=list(written))
         return Learned([m for m, _ in written.values()], evicted)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -175,6 +175,32 @@ class MemoryService:
             ops.append(PutOp(ns, memory.key, memory.value(), ttl=self._ttl_minutes))
             self._stores.on(conn).batch(ops)
         return memory
+
+    def lower_interest(
+        self, scope_id: str, user_id: str, key: str, *, by: int, unrated: int
+    ) -> tuple[int, Memory] | None:
+        """Lower one of the person's memories' interest level by `by` (not below 0; a memory
+        without a level counts as `unrated`): the level before, and the memory after. Looked up
+        in the caller's own namespace only. Nothing is re-embedded (the level isn't), and the
+        memory is not renewed: being shown less of something is not mentioning it again."""
+        with self._pool.connection() as conn, conn.transaction():
+            person_lock(conn, scope_id, user_id)
+            row = conn.execute(
+                f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND key = %s "
+                f"AND {LIVE} FOR UPDATE",
+                (prefix(scope_id, user_id), key),
+            ).fetchone()
+            if row is None:
+                return None
+            memory = Memory.from_value(row["key"], row["value"], row["updated_at"])
+            before = unrated if memory.interest_level is None else memory.interest_level
+            after = max(0, before - by)
+            conn.execute(
+                "UPDATE store SET value = jsonb_set(value, '{content,interest_level}', "
+                "to_jsonb(%s::int)) WHERE prefix = %s AND key = %s",
+                (after, prefix(scope_id, user_id), key),
+            )
+        return before, replace(memory, interest_level=after)
 
     # --- erasing -------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.i18n.catalogue import ENGLISH, Translator
 from bot.slack.block_kit import Block, context, plain_text
 from bot.slack.mrkdwn import escape
 
@@ -18,9 +19,8 @@ GOOD, BAD = "good", "bad"
 # fallback buttons need action_ids of their own: Slack refuses a block with a repeated one.
 FEEDBACK_ACTIONS = re.compile(rf"^{FEEDBACK_ACTION}(?:_{GOOD}|_{BAD})?$")
 MAX_CITED_PAGES = 5
-AI_NOTE = "AI-generated answer. Check important details."
-CUT_OFF_NOTE = ":warning: My answer was cut off here. Ask me again if you need the rest."
-SOURCES_HEADING = "*Sources*"
+# The English wording, by the name it had before the catalogue (tests compare against it).
+CUT_OFF_NOTE = ENGLISH("answer.cut_off")
 
 
 def sources(citations: Sequence[Citation]) -> list[tuple[str, str]]:
@@ -31,20 +31,20 @@ def sources(citations: Sequence[Citation]) -> list[tuple[str, str]]:
     return list(seen.items())[:MAX_CITED_PAGES]
 
 
-def sources_block(citations: Sequence[Citation]) -> Block | None:
+def sources_block(citations: Sequence[Citation], t: Translator = ENGLISH) -> Block | None:
     listed = sources(citations)
     if not listed:
         return None
     lines = [f"• <{escape(url)}|{escape(title)}>" for url, title in listed]
-    text = "\n".join([SOURCES_HEADING, *lines])
+    text = "\n".join([t("answer.sources"), *lines])
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def cut_off_block() -> Block:
-    return context(CUT_OFF_NOTE)
+def cut_off_block(t: Translator = ENGLISH) -> Block:
+    return context(t("answer.cut_off"))
 
 
-def feedback_buttons() -> Block:
+def feedback_buttons(t: Translator = ENGLISH) -> Block:
     """Slack's own thumbs up/down for AI answers (a context_actions block)."""
     return {
         "type": "context_actions",
@@ -53,21 +53,21 @@ def feedback_buttons() -> Block:
                 "type": "feedback_buttons",
                 "action_id": FEEDBACK_ACTION,
                 "positive_button": {
-                    "text": plain_text("Good answer"),
+                    "text": plain_text(t("answer.good")),
                     "value": GOOD,
-                    "accessibility_label": "Mark this answer as good",
+                    "accessibility_label": t("answer.good_label"),
                 },
                 "negative_button": {
-                    "text": plain_text("Bad answer"),
+                    "text": plain_text(t("answer.bad")),
                     "value": BAD,
-                    "accessibility_label": "Mark this answer as bad",
+                    "accessibility_label": t("answer.bad_label"),
                 },
             }
         ],
     }
 
 
-def feedback_fallback() -> Block:
+def feedback_fallback(t: Translator = ENGLISH) -> Block:
     """Two small buttons, for surfaces that refuse feedback_buttons (invalid_blocks)."""
     return {
         "type": "actions",
@@ -75,33 +75,36 @@ def feedback_fallback() -> Block:
             {
                 "type": "button",
                 "action_id": f"{FEEDBACK_ACTION}_{GOOD}",
-                "text": plain_text(":+1: Good answer"),
+                "text": plain_text(f":+1: {t('answer.good')}"),
                 "value": GOOD,
             },
             {
                 "type": "button",
                 "action_id": f"{FEEDBACK_ACTION}_{BAD}",
-                "text": plain_text(":-1: Bad answer"),
+                "text": plain_text(f":-1: {t('answer.bad')}"),
                 "value": BAD,
             },
         ],
     }
 
 
-def closing(citations: Sequence[Citation], *, cut_off: bool, fallback: bool = False) -> list[Block]:
+def closing(
+    citations: Sequence[Citation],
+    *,
+    cut_off: bool,
+    fallback: bool = False,
+    t: Translator = ENGLISH,
+) -> list[Block]:
     """What goes under an answer's text: the cut-off line, sources, the AI note, feedback."""
-    blocks = [cut_off_block()] if cut_off else []
-    if source_list := sources_block(citations):
+    blocks = [cut_off_block(t)] if cut_off else []
+    if source_list := sources_block(citations, t):
         blocks.append(source_list)
-    blocks.append(context(AI_NOTE))
-    blocks.append(feedback_fallback() if fallback else feedback_buttons())
+    blocks.append(context(t("answer.ai_note")))
+    blocks.append(feedback_fallback(t) if fallback else feedback_buttons(t))
     return blocks
 
 
-def thanks(value: str) -> tuple[str, list[Block]]:
+def thanks(value: str, t: Translator = ENGLISH) -> tuple[str, list[Block]]:
     """The acknowledgement only the person who clicked sees (sent ephemerally)."""
-    if value == GOOD:
-        text = "Thanks for the feedback! Glad it helped."
-    else:
-        text = "Thanks for the feedback. Ask again with more detail and I'll try to do better."
+    text = t("feedback.thanks_good" if value == GOOD else "feedback.thanks_bad")
     return text, [context(text)]

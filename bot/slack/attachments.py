@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
+from bot.i18n.catalogue import ENGLISH, Translator
 from bot.slack.mrkdwn import escape
 from bot.slack.urls import origin
 
@@ -43,7 +44,6 @@ SLACK_FILES_HOST = "files.slack.com"
 
 _READ_CHUNK = 64 * 1024
 _REDIRECT_CODES = {301, 302, 303, 307, 308}
-_WHAT_I_READ = "images (PNG, JPEG, GIF, WebP) and PDFs"
 _MAX_NAMES = 5
 # Reasons that mean "couldn't download", as opposed to "won't read this kind of file".
 _FAILURES = {"no_download_url", "not_slack", "not_the_declared_type", "too_many_redirects"}
@@ -92,14 +92,31 @@ _BY_FILETYPE = {
 
 @dataclass(frozen=True)
 class Attachments:
-    """Input parts for the model's user message, and sentences to tell the person."""
+    """Input parts for the model's user message, and the files it could not be given."""
 
     parts: list[dict[str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # another type, too big, too many
+    failed: list[str] = field(default_factory=list)  # could not be downloaded
 
-    @property
-    def note(self) -> str:
-        return " ".join(self.notes)
+    def notes(self, t: Translator = ENGLISH) -> list[str]:
+        """A sentence for the person per kind of file left out, in their language."""
+        notes = []
+        if self.skipped:
+            notes.append(
+                t(
+                    "files.skipped",
+                    max_files=MAX_FILES,
+                    max_file_mb=_mb(MAX_FILE_BYTES),
+                    max_total_mb=_mb(MAX_TOTAL_BYTES),
+                    names=_names(self.skipped, t),
+                )
+            )
+        if self.failed:
+            notes.append(t.plural("files.failed", len(self.failed), names=_names(self.failed, t)))
+        return notes
+
+    def note(self, t: Translator = ENGLISH) -> str:
+        return " ".join(self.notes(t))
 
 
 class _Skip(Exception):
@@ -127,8 +144,8 @@ def read_attachments(
     deadline = time.monotonic() + max(0.0, budget_s)
     allowed = _allowed_origins(slack_api_url)
     parts: list[dict[str, str]] = []
-    skipped: list[str] = []  # another type, too big, too many: the "what I can read" sentence
-    failed: list[str] = []  # could not be downloaded
+    skipped: list[str] = []
+    failed: list[str] = []
     total = 0
     for file in files or []:
         if not isinstance(file, Mapping):
@@ -157,23 +174,12 @@ def read_attachments(
             continue
         total += len(data)
         parts.append(_part(kind, name, data))
-    notes = []
-    if skipped:
-        notes.append(
-            f"I can read {_WHAT_I_READ}, up to {MAX_FILES} files of {_mb(MAX_FILE_BYTES)} MB each "
-            f"({_mb(MAX_TOTAL_BYTES)} MB in all); I skipped {_names(skipped)}."
-        )
-    if failed:
-        them = "it" if len(failed) == 1 else "them"
-        notes.append(
-            f"I couldn't download {_names(failed)} from Slack, so I answered without {them}."
-        )
     if parts or skipped or failed:
         log.info(
             "attachments read",
             extra={"read": len(parts), "skipped": len(skipped), "failed": len(failed)},
         )
-    return Attachments(parts, notes)
+    return Attachments(parts, skipped, failed)
 
 
 def _complete(
@@ -260,16 +266,19 @@ def _part(kind: _Kind, name: str, data: bytes) -> dict[str, str]:
 
 
 def _display_name(file: Mapping[str, Any]) -> str:
-    name = file.get("name") or file.get("title") or "a file"
+    """The file's name, or "" for one without (said as "a file" in the reader's language)."""
+    name = file.get("name") or file.get("title") or ""
     return str(name)[:_MAX_NAME_CHARS]
 
 
-def _names(names: list[str]) -> str:
+def _names(names: list[str], t: Translator) -> str:
     """`a.docx`, `b.zip` and 2 more — escaped for Slack, names in code spans."""
-    shown = [f"`{_escape(n)}`" for n in names[:_MAX_NAMES]]
+    shown = [f"`{_escape(n)}`" if n else t("files.unnamed") for n in names[:_MAX_NAMES]]
     if len(names) > _MAX_NAMES:
-        shown.append(f"{len(names) - _MAX_NAMES} more")
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        shown.append(t("files.more", count=len(names) - _MAX_NAMES))
+    if len(shown) == 1:
+        return shown[0]
+    return t("files.and", first=t.listing(shown[:-1]), last=shown[-1])
 
 
 def _escape(name: str) -> str:

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.chat_stream import ChatStream
 
 from bot.conversation.answer_stream import AnswerStream, ModelError
+from bot.i18n.catalogue import ENGLISH, Translator
 from bot.jobs.deadlines import ANSWER_S, FINAL_WORD_S, Deadline
 from bot.slack import answer_blocks
 from bot.slack.deadline_client import DeadlineWebClient
@@ -31,14 +32,13 @@ from bot.slack.mrkdwn import (
     split_markdown,
     to_mrkdwn,
 )
-from bot.slack.notices import APOLOGY
 from bot.slack.urls import NO_UNFURLS
 from bot.text import clip
 
 log = logging.getLogger(__name__)
 
-PLACEHOLDER = "_Thinking…_"
-SEARCHING_PLACEHOLDER = "_Searching the web…_"
+# The English wording, by the name it had before the catalogue (tests compare against it).
+SEARCHING_PLACEHOLDER = ENGLISH("answer.searching")
 CUT_MARK = " …"
 UPDATE_INTERVAL_S = 1.0
 STREAM_BUFFER_CHARS = 128
@@ -70,11 +70,14 @@ def deliver(
     on_status: Callable[[str], None] | None = None,
     on_shown: Callable[[], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    t: Translator = ENGLISH,
 ) -> Delivered:
     """Show `answer` in Slack and finish it with exactly one visible outcome. A model failure
     is shown (partial answer marked, or the apology), not raised; Slack errors propagate.
     `on_status` hears e.g. "is searching the web…" before the first words; `on_shown` is
-    called once, as soon as Slack shows the first words (or the answer ends without any)."""
+    called once, as soon as Slack shows the first words (or the answer ends without any).
+    What the bot says itself (placeholder, apology, sources, notes, buttons) is in `t`'s
+    language."""
     slack = DeadlineWebClient(client, deadline or Deadline.after(ANSWER_S + FINAL_WORD_S))
     if on_status is not None:
         answer.on_status(on_status)
@@ -83,13 +86,13 @@ def deliver(
     try:
         if dest.thread_ts:
             try:
-                return _stream(slack, dest, answer, shown)
+                return _stream(slack, dest, answer, t, shown)
             except _StreamRefused as refused:
                 log.info(
                     "streaming refused by Slack (%s); falling back to chat.update", refused.error
                 )
                 deltas = itertools.chain([refused.consumed], refused.rest)
-        return _update(slack, dest, answer, deltas, clock, shown)
+        return _update(slack, dest, answer, deltas, clock, t, shown)
     finally:
         shown()
 
@@ -126,7 +129,11 @@ def _outcome(answer: AnswerStream, failed: bool) -> str:
 
 
 def _stream(
-    slack: WebClient, dest: Destination, answer: AnswerStream, shown: Callable[[], None]
+    slack: WebClient,
+    dest: Destination,
+    answer: AnswerStream,
+    t: Translator,
+    shown: Callable[[], None],
 ) -> Delivered:
     deltas = iter(answer)
     text = ""
@@ -157,10 +164,10 @@ def _stream(
             failed = True
         outcome = _outcome(answer, failed)
         if stream is None:
-            return Delivered(_post(slack, dest, APOLOGY), outcome, "")
+            return Delivered(_post(slack, dest, t("notice.apology")), outcome, "")
         ending = "" if outcome == OK else CUT_MARK
-        blocks = answer_blocks.closing(answer.citations, cut_off=outcome != OK)
-        _stop(stream, ending, blocks, answer)
+        blocks = answer_blocks.closing(answer.citations, cut_off=outcome != OK, t=t)
+        _stop(stream, ending, blocks, answer, t)
         return Delivered(stream.ts, outcome, text)
     except SlackApiError as exc:
         # Nothing reached Slack yet (the first stream never started): update a message instead.
@@ -171,14 +178,16 @@ def _stream(
         raise
 
 
-def _stop(stream: ChatStream, ending: str, blocks: list[dict], answer: AnswerStream) -> None:
+def _stop(
+    stream: ChatStream, ending: str, blocks: list[dict], answer: AnswerStream, t: Translator
+) -> None:
     try:
         stream.stop(markdown_text=ending or None, blocks=blocks)
     except SlackApiError as exc:
         if exc.response.get("error") != "invalid_blocks":
             raise
         # The stream is still open with the ending in its buffer; stop it with plain buttons.
-        fallback = answer_blocks.closing(answer.citations, cut_off=bool(ending), fallback=True)
+        fallback = answer_blocks.closing(answer.citations, cut_off=bool(ending), fallback=True, t=t)
         stream.stop(blocks=fallback)
 
 
@@ -205,18 +214,19 @@ def _update(
     answer: AnswerStream,
     deltas: Iterable[str],
     clock: Callable[[], float],
+    t: Translator,
     shown: Callable[[], None],
 ) -> Delivered:
     # The placeholder travels while the model request starts: the answer doesn't wait for
     # Slack's round trip, and the person sees the placeholder as soon as Slack has it.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="placeholder") as background:
-        placeholder = background.submit(_post, slack, dest, PLACEHOLDER)
+        placeholder = background.submit(_post, slack, dest, t("answer.thinking"))
         text = ""
 
         def searching(_status: str) -> None:
             if not text:
                 slack.chat_update(
-                    channel=dest.channel, ts=placeholder.result(), text=SEARCHING_PLACEHOLDER
+                    channel=dest.channel, ts=placeholder.result(), text=t("answer.searching")
                 )
 
         answer.on_status(searching)
@@ -244,9 +254,9 @@ def _update(
             raise
     outcome = _outcome(answer, failed)
     if not text:
-        slack.chat_update(channel=dest.channel, ts=ts, text=APOLOGY)
+        slack.chat_update(channel=dest.channel, ts=ts, text=t("notice.apology"))
         return Delivered(ts, outcome, "")
-    return Delivered(_finish(slack, dest, ts, text, outcome, answer), outcome, text)
+    return Delivered(_finish(slack, dest, ts, text, outcome, answer, t), outcome, text)
 
 
 def _show(slack: WebClient, dest: Destination, ts: str, text: str) -> None:
@@ -261,7 +271,13 @@ def _show(slack: WebClient, dest: Destination, ts: str, text: str) -> None:
 
 
 def _finish(
-    slack: WebClient, dest: Destination, ts: str, text: str, outcome: str, answer: AnswerStream
+    slack: WebClient,
+    dest: Destination,
+    ts: str,
+    text: str,
+    outcome: str,
+    answer: AnswerStream,
+    t: Translator,
 ) -> str:
     """The final answer: its first page replaces the placeholder, further pages (past 50
     sections) follow in the same place, the last one ending with the closing blocks.
@@ -270,9 +286,9 @@ def _finish(
     mrkdwn = to_mrkdwn(text) + (CUT_MARK if cut_off else "")
     notification = clip(mrkdwn, MAX_SECTION_CHARS)
     if cut_off:
-        notification += "\n" + answer_blocks.CUT_OFF_NOTE
+        notification += "\n" + t("answer.cut_off")
     pages = _pages(mrkdwn)
-    closing = answer_blocks.closing(answer.citations, cut_off=cut_off)
+    closing = answer_blocks.closing(answer.citations, cut_off=cut_off, t=t)
     if len(pages[-1]) + len(closing) > MAX_BLOCKS:
         pages.append([])
 
@@ -289,7 +305,7 @@ def _finish(
     except SlackApiError as exc:
         if exc.response.get("error") != "invalid_blocks":
             raise
-        fallback = answer_blocks.closing(answer.citations, cut_off=cut_off, fallback=True)
+        fallback = answer_blocks.closing(answer.citations, cut_off=cut_off, fallback=True, t=t)
         return send(len(pages) - 1, pages[-1] + fallback)
 
 

@@ -12,17 +12,24 @@ from bot.db import answer_log
 from bot.jobs.types import Job
 from bot.memory.installation import Installation
 from bot.slack import answer_blocks
+from bot.slack.profiles import Profiles
 
 log = logging.getLogger(__name__)
 
 
 class AnswerFeedback:
     def __init__(
-        self, *, slack: WebClient, pool: Any, installation: Callable[[], Installation]
+        self,
+        *,
+        slack: WebClient,
+        pool: Any,
+        installation: Callable[[], Installation],
+        profiles: Profiles,
     ) -> None:
         self._slack = slack
         self._pool = pool
         self._installation = installation
+        self._profiles = profiles
 
     def record(self, job: Job) -> None:
         """Stored only if the answer was for the person who clicked, who is then thanked."""
@@ -36,7 +43,7 @@ class AnswerFeedback:
         if not stored:
             log.info("feedback for someone else's answer ignored", extra={"user_id": user})
             return
-        text, body = answer_blocks.thanks(value)
+        text, body = answer_blocks.thanks(value, self._profiles.of(user).t)
         self._slack.chat_postEphemeral(
             channel=job["channel"],
             user=user,

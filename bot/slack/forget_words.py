@@ -23,26 +23,26 @@ def answer(
     t: Translator, words: str, forgotten: Sequence[Memory], offered: Sequence[Memory]
 ) -> tuple[str, list[Block]]:
     """(notification text, blocks)."""
-    shown = escape(words)
+    shown = t.quoted(escape(words))
     blocks: list[Block] = []
     if forgotten:
-        key = "forget_words.forgot_one" if len(forgotten) == 1 else "forget_words.forgot_many"
-        text = t(key, count=len(forgotten), words=shown)
-        blocks += [section(text), section("\n".join(f"• {memory_line(m)}" for m in forgotten))]
+        text = t.plural("forget.words_done", len(forgotten), words=shown)
+        lines = "\n".join(f"• {memory_line(m, t)}" for m in forgotten)
+        blocks += [section(text), section(lines)]
     elif offered:
-        text = t("forget_words.nothing_named", words=shown)
+        text = t("forget.words_not_named", words=shown)
         blocks.append(section(text))
     else:
-        text = t("forget_words.nothing", words=shown)
+        text = t("forget.words_none", words=shown)
         return text, [section(text)]
     if offered:
-        blocks.append(section(t("forget_words.offer", words=shown)))
+        blocks.append(section(t("forget.words_offer", words=shown)))
         blocks += [_choice(t, memory) for memory in offered]
     return text, blocks
 
 
 def _choice(t: Translator, memory: Memory) -> Block:
-    block = section(memory_line(memory))
+    block = section(memory_line(memory, t))
     topic = clip(memory.topic, MAX_BUTTON_TOPIC_CHARS)
-    block["accessory"] = button(t("forget_words.button", topic=topic), FORGET_ONE, memory.key)
+    block["accessory"] = button(t("forget.words_button", topic=topic), FORGET_ONE, memory.key)
     return block

@@ -15,6 +15,7 @@ from bot.memory.learning import recent_evictions
 from bot.memory.preferences import PreferenceStore
 from bot.memory.service import MemoryService
 from bot.slack import home_tab, memory_views
+from bot.slack.profiles import Profiles
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class HomePublisher:
         installation: Callable[[], Installation],
         cap: int,
         ttl_days: int,
+        profiles: Profiles,
     ) -> None:
         self._slack = slack
         self._memories = memories
@@ -38,6 +40,7 @@ class HomePublisher:
         self._installation = installation
         self._cap = cap
         self._ttl_days = ttl_days
+        self._profiles = profiles
 
     def _person(self, job: Job) -> tuple[str, str]:
         return self._installation().scope_id, job["user_id"]
@@ -68,6 +71,7 @@ class HomePublisher:
                 cap=self._cap,
                 ttl_days=self._ttl_days,
                 evicted=evicted,
+                t=self._profiles.of(user).t,
             ),
         )
 

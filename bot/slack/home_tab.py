@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.i18n.catalogue import ENGLISH, Translator
 from bot.memory.preferences import Preferences
 from bot.memory.service import Page
+from bot.slack import digest_views
 from bot.slack.block_kit import button, context, section
 from bot.slack.memory_views import (
     ADD_MEMORY,
@@ -19,17 +21,7 @@ from bot.slack.memory_views import (
     page_nav,
 )
 from bot.slack.mrkdwn import escape
-
-PRIVACY_NOTE = (
-    "*Privacy.* I keep short notes about the tech you mention to me (topic, category, how "
-    "interested you seem, a one-line description, and where you said it), stored in this app's "
-    "own PostgreSQL database with their text embeddings, under your Slack user ID in this "
-    "organisation. Nobody else can see them through me. What you tell me in DMs, private "
-    "channels or group DMs is private :lock:: I only use it when I answer you in a DM, unless "
-    "you allow it above. {expiry} Erase one with its "
-    "*Forget* button, everything with *Forget all* or `/forget`, and stop me learning with the "
-    "switch above. If the app is uninstalled, everything it remembers is erased."
-)
+from bot.slack.whoknows_views import FINDABLE_TOGGLE, home_note
 
 
 def _switch(action_id: str, label: str, on: bool) -> dict[str, Any]:
@@ -47,52 +39,49 @@ def view(
     cap: int,
     ttl_days: int,
     evicted: Sequence[tuple[str, datetime]] = (),
+    t: Translator = ENGLISH,
 ) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "What I remember about you"}},
+        {"type": "header", "text": {"type": "plain_text", "text": t("home.header")}},
         {
             "type": "actions",
             "elements": [
-                _switch(LEARNING_TOGGLE, "Learn from my messages", prefs.learning_enabled),
+                _switch(LEARNING_TOGGLE, t("home.learning_switch"), prefs.learning_enabled),
                 _switch(
                     PRIVATE_IN_CHANNELS_TOGGLE,
-                    "Use my private memories in channels",
+                    t("home.private_switch"),
                     prefs.private_in_channels,
                 ),
+                _switch(FINDABLE_TOGGLE, t("whoknows.home_switch"), prefs.findable),
             ],
         },
         context(
-            (
-                "Learning is *on*: I note the tech you mention."
-                if prefs.learning_enabled
-                else "Learning is *off*: I won't note anything new from your messages."
-            )
+            (t("home.learning_on") if prefs.learning_enabled else t("home.learning_off"))
+            + " "
             + (
-                " Private memories are used in channels too."
+                t("home.private_in_channels")
                 if prefs.private_in_channels
-                else " Private memories :lock: are used only in your DMs with me."
+                else t("home.private_in_dms")
             )
         ),
-        {"type": "actions", "elements": [button("Add a memory", ADD_MEMORY, "add")]},
+        context(home_note(prefs.findable, t)),
+        {"type": "actions", "elements": [button(t("home.add"), ADD_MEMORY, "add")]},
+        *digest_views.home_blocks(prefs.digest, t),
         {"type": "divider"},
     ]
     if page.total >= cap:
-        note = f":warning: My memory of you is full ({page.total} of {cap})."
+        note = t("home.full", total=page.total, cap=cap)
         if evicted:
-            gone = ", ".join(f"“{escape(topic)}”" for topic, _ in evicted[:5])
-            note += f" To make room I let go of the least recently mentioned: {gone}."
+            gone = t.listing([t.quoted(escape(topic)) for topic, _ in evicted[:5]])
+            note += " " + t("home.evicted", topics=gone)
         body.append(context(note))
     if page.memories:
-        body.append(section(f"{page.total} {'memory' if page.total == 1 else 'memories'}:"))
-        body.extend(memory_blocks(page.memories))
-        body.extend(page_nav(HOME_PAGE, page.next_cursor))
-        body.append(forget_all_actions())
+        body.append(section(t.plural("home.count", page.total)))
+        body.extend(memory_blocks(page.memories, t))
+        body.extend(page_nav(HOME_PAGE, page.next_cursor, t))
+        body.append(forget_all_actions(t))
     else:
-        body.append(context("Nothing yet. Tell me what you work with or want to learn."))
-    expiry = (
-        f"Notes you haven't mentioned again for {ttl_days} days expire."
-        if ttl_days
-        else "Notes don't expire."
-    )
-    body.extend([{"type": "divider"}, section(PRIVACY_NOTE.format(expiry=expiry))])
+        body.append(context(t("home.nothing_yet")))
+    expiry = t("home.expiry", days=ttl_days) if ttl_days else t("home.no_expiry")
+    body.extend([{"type": "divider"}, section(t("home.privacy", expiry=expiry))])
     return {"type": "home", "blocks": body}

@@ -43,6 +43,30 @@ def reply_job(body: dict, event: dict, context: BoltContext, *, reply_thread_ts:
     }
 
 
+def revision_job(kind: str, body: dict, event: dict, message: dict, **fields: Any) -> Job:
+    """An edit or deletion of a person's message, addressed to its author's memories."""
+    return {
+        "kind": kind,
+        "event_key": f"event:{body.get('event_id') or event.get('event_ts')}",
+        "team_id": message.get("team") or body.get("team_id"),
+        "user_id": message["user"],
+        "channel": event["channel"],
+        "channel_type": event.get("channel_type"),
+        # The original message's ts: what its memories name as their source.
+        "message_ts": event.get("deleted_ts") or message["ts"],
+        **fields,
+    }
+
+
+def viewed_channel(event: dict) -> str | None:
+    """The channel the person is viewing, from an agent event's context (most relevant first)."""
+    entities = (event.get("context") or {}).get("entities") or []
+    for entity in entities:
+        if isinstance(entity, dict) and entity.get("type") == "slack#/types/channel_id":
+            return entity.get("value") or None
+    return None
+
+
 def event_job(kind: str, body: dict, **fields: Any) -> Job:
     """An Events API event other than a message (Home opened, uninstalled, …)."""
     return {**identity(body), "kind": kind, "event_key": f"event:{body.get('event_id')}", **fields}

@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.i18n.catalogue import Translator
 from bot.jobs.types import Job
 from bot.memory.erasure import forget_person
 from bot.memory.installation import Installation
@@ -23,7 +24,7 @@ from bot.memory.schema import Memory, UserTechInterest
 from bot.memory.service import MemoryService
 from bot.slack import block_kit, forget_words, memory_views
 from bot.slack.home_publisher import HomePublisher
-from bot.slack.profiles import UNKNOWN, Profile, Profiles
+from bot.slack.profiles import Profiles
 from bot.slack.urls import NO_UNFURLS
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class MemoryCommands:
         installation: Callable[[], Installation],
         webhook: Callable[[str], WebhookClient],
         home: HomePublisher,
-        profiles: Profiles | None = None,
+        profiles: Profiles,
     ) -> None:
         self._slack = slack
         self._memories = memories
@@ -49,11 +50,36 @@ class MemoryCommands:
         self._home = home
         self._profiles = profiles
 
-    def _profile(self, job: Job) -> Profile:
-        return self._profiles.of(job.get("user_id")) if self._profiles else UNKNOWN
-
     def _person(self, job: Job) -> tuple[str, str]:
         return self._installation().scope_id, job["user_id"]
+
+    def _t(self, job: Job) -> Translator:
+        """The words for whoever typed or clicked, in their Slack language."""
+        return self._profiles.of(job["user_id"]).t
+
+    # --- answered from the worker, because the ack can't know the person's language --------
+
+    def help(self, job: Job) -> None:
+        """Usage for a command: asked for, or a command or argument the bot doesn't know."""
+        t = self._t(job)
+        topic = job.get("topic")
+        if topic == "interests":
+            text = t("interests.help")
+        elif topic == "interests_unknown":
+            asked = t("interests.unknown", asked=job.get("asked") or "")
+            text = f"{asked}\n\n{t('interests.help')}"
+        elif topic == "forget":
+            text = t("forget.help")
+        elif topic == "forget_too_long":
+            text = t("forget.too_long")
+        else:
+            text = t("command.unknown", command=job.get("asked") or "")
+        self._respond(job, text=text)
+
+    def confirm_forget_all(self, job: Job) -> None:
+        """`/forget` alone: ask first. Nothing is erased until the button is clicked."""
+        text, blocks = memory_views.forget_all_confirmation(self._t(job))
+        self._respond(job, text=text, blocks=blocks)
 
     # --- listing -------------------------------------------------------------------------
 
@@ -62,7 +88,7 @@ class MemoryCommands:
         cursor = job.get("cursor")
         page = self._memories().page(scope, user, limit=memory_views.MESSAGE_PAGE, cursor=cursor)
         text, body = memory_views.interests(
-            page.memories, page.total, page.next_cursor, first=not cursor
+            page.memories, page.total, page.next_cursor, first=not cursor, t=self._t(job)
         )
         # "Show more" replaces the page it was clicked on.
         self._respond(job, text=text, blocks=body, replace_original=bool(cursor))
@@ -70,22 +96,23 @@ class MemoryCommands:
     def export(self, job: Job) -> None:
         scope, user = self._person(job)
         memories = self._memories().list_all(scope, user)
+        t = self._t(job)
         if not memories:
-            self._respond(job, text=memory_views.interests([], 0)[0])
+            self._respond(job, text=memory_views.interests([], 0, t=t)[0])
             return
         channel = self._slack.conversations_open(users=user)["channel"]["id"]
         self._slack.files_upload_v2(
             channel=channel,
             filename="memories.json",
-            title="What I remember about you",
+            title=t("export.title"),
             content=json.dumps(
                 {"user_id": user, "memories": [_export(m) for m in memories]},
                 indent=2,
                 ensure_ascii=False,
             ),
-            initial_comment="Here is everything I remember about you.",
+            initial_comment=t("export.comment"),
         )
-        self._respond(job, text=f"I sent you a DM with {len(memories)} memories as a JSON file.")
+        self._respond(job, text=t.plural("export.sent", len(memories)))
 
     # --- forgetting ----------------------------------------------------------------------
 
@@ -94,7 +121,7 @@ class MemoryCommands:
         erased = forget_person(self._pool, scope, user, keep_settings=True)
         self._respond(
             job,
-            text=memory_views.forgot_all(erased.memories, erased.settings_kept),
+            text=memory_views.forgot_all(erased.memories, erased.settings_kept, self._t(job)),
             replace_original=True,
         )
         self._home.publish_quietly(scope, user)
@@ -102,9 +129,7 @@ class MemoryCommands:
     def forget_words(self, job: Job) -> None:
         scope, user = self._person(job)
         found = self._memories().forget_matching(scope, user, job["words"])
-        text, body = forget_words.answer(
-            self._profile(job).t, job["words"], found.forgotten, found.offered
-        )
+        text, body = forget_words.answer(self._t(job), job["words"], found.forgotten, found.offered)
         self._respond(job, text=text, blocks=body)
         if found.forgotten:
             self._home.publish_quietly(scope, user)
@@ -113,9 +138,10 @@ class MemoryCommands:
         scope, user = self._person(job)
         gone = self._memories().forget_one(scope, user, job["key"])
         if job.get("response_url"):
+            t = self._t(job)
             page = self._memories().page(scope, user, limit=memory_views.MESSAGE_PAGE)
-            text, body = memory_views.interests(page.memories, page.total, page.next_cursor)
-            note = memory_views.forgot_one(gone)
+            text, body = memory_views.interests(page.memories, page.total, page.next_cursor, t=t)
+            note = memory_views.forgot_one(gone, t)
             self._respond(
                 job,
                 text=f"{note} {text}",
@@ -127,18 +153,18 @@ class MemoryCommands:
     def forget_message(self, job: Job) -> None:
         """The message shortcut: take back what one of the person's own messages taught."""
         if job.get("author_id") != job["user_id"]:
-            self._respond(job, text=memory_views.NOT_YOUR_MESSAGE)
+            self._respond(job, text=self._t(job)("forget.not_yours"))
             return
         scope, user = self._person(job)
         forgotten = self._memories().forget_from_message(
             scope, user, job["message_channel"], job["message_ts"]
         )
-        self._respond(job, text=memory_views.forgot_from_message(forgotten))
+        self._respond(job, text=memory_views.forgot_from_message(forgotten, self._t(job)))
         if forgotten:
             self._home.publish_quietly(scope, user)
 
     def cancel_forget(self, job: Job) -> None:
-        self._respond(job, text="Okay, I didn't forget anything.", replace_original=True)
+        self._respond(job, text=self._t(job)("forget.cancelled"), replace_original=True)
 
     # --- correcting ----------------------------------------------------------------------
 
@@ -146,13 +172,14 @@ class MemoryCommands:
         """Opened from the worker, not the ack: the memory is read from the clicker's own
         namespace. Slack's trigger_id lives 3 s, which a warm worker meets easily."""
         memory = None
+        t = self._t(job)
         if job.get("key"):
             scope, user = self._person(job)
             memory = self._memories().get(scope, user, job["key"])
             if memory is None:
-                self._tell(job, "That memory is gone, so there's nothing to edit.")
+                self._tell(job, t("editor.gone"))
                 return
-        view = memory_views.editor(memory, from_home=bool(job.get("from_home")))
+        view = memory_views.editor(memory, from_home=bool(job.get("from_home")), t=t)
         self._slack.views_open(trigger_id=job["trigger_id"], view=view)
 
     def save_memory(self, job: Job) -> None:
@@ -160,7 +187,7 @@ class MemoryCommands:
         fields = job["fields"]
         key = fields.get("key") or None
         if key and self._memories().get(scope, user, key) is None:
-            self._tell(job, "That memory was erased meanwhile, so your changes were not saved.")
+            self._tell(job, self._t(job)("editor.erased_meanwhile"))
             return
         content = UserTechInterest(
             topic=fields["topic"],
@@ -174,7 +201,7 @@ class MemoryCommands:
         log.info("memory saved from the editor", extra={"user_id": user, "added": key is None})
         self._home.publish_quietly(scope, user)
         if not fields.get("from_home"):
-            self._tell(job, memory_views.saved(memory, added=key is None))
+            self._tell(job, memory_views.saved(memory, added=key is None, t=self._t(job)))
 
     # --- talking back --------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.i18n.catalogue import ENGLISH, Translator, translator
 from bot.slack.block_kit import Block, button, input_block, section
 from bot.slack.mrkdwn import escape
 
@@ -35,23 +36,11 @@ MAX_TOPIC_CHARS = 100
 MAX_CATEGORY_CHARS = 60
 MAX_DESCRIPTION_CHARS = 500
 
-INTERESTS_HELP = (
-    "*What I can do with what I remember about you*\n"
-    "• `/interests` — list everything I remember about you (only you can see it)\n"
-    "• `/interests export` — send you all of it as a JSON file in a DM\n"
-    "• `/forget` — erase everything I remember about you (asks first)\n"
-    "• `/forget <words>` — erase only memories about those words, e.g. `/forget rust`\n"
-    "• On any of your messages: *More actions → Forget what you learned from this*\n"
-    "I learn what you care about in tech from the messages you send me. What I learn in DMs, "
-    "private channels and group DMs is private :lock: and only used when I answer you in a DM, "
-    "unless you allow it in the Home tab."
-)
 
-
-def memory_line(memory: Memory) -> str:
+def memory_line(memory: Memory, t: Translator = ENGLISH) -> str:
     meta = [memory.category] if memory.category else []
     if memory.interest_level is not None:
-        meta.append(f"interest {memory.interest_level}/100")
+        meta.append(t("memory.interest", level=memory.interest_level))
     line = (":lock: " if memory.private else "") + f"*{escape(memory.topic)}*"
     if meta:
         line += "  ·  " + escape(" · ".join(meta))
@@ -60,19 +49,19 @@ def memory_line(memory: Memory) -> str:
     return line
 
 
-def provenance(memory: Memory) -> str:
+def provenance(memory: Memory, t: Translator = ENGLISH) -> str:
     """Where it was learned, with a link to the message when there is one."""
     source = memory.source
     if source is None:
-        where = "Learned in an earlier conversation"
+        where = t("memory.learned_earlier")
     else:
-        where = f"Learned in {source.kind.label}"
+        where = t("memory.learned_in", where=t(f"memory.where.{source.kind.value}"))
         if source.permalink:
             where = f"<{source.permalink}|{where}>"
         when = _date(source.at)
         if when:
             where += f" · {when}"
-    privacy = "private: used only in your DMs with me" if memory.private else "public"
+    privacy = t("memory.private") if memory.private else t("memory.public")
     return f"{where} · {privacy}"
 
 
@@ -84,106 +73,101 @@ def _date(iso: str) -> str:
     return f"<!date^{int(stamp.timestamp())}^{{date_short}}|{stamp:%Y-%m-%d}>"
 
 
-def memory_blocks(memories: Sequence[Memory]) -> list[Block]:
+def memory_blocks(memories: Sequence[Memory], t: Translator = ENGLISH) -> list[Block]:
     """Two blocks per memory: what it says, where it came from and Forget beside it; then Edit."""
     blocks: list[Block] = []
     for memory in memories:
-        block = section(f"{memory_line(memory)}\n_{provenance(memory)}_")
-        block["accessory"] = button("Forget", FORGET_ONE, memory.key)
+        block = section(f"{memory_line(memory, t)}\n_{provenance(memory, t)}_")
+        block["accessory"] = button(t("memory.forget"), FORGET_ONE, memory.key)
         blocks.append(block)
-        blocks.append({"type": "actions", "elements": [button("Edit", EDIT_MEMORY, memory.key)]})
+        edit = button(t("memory.edit"), EDIT_MEMORY, memory.key)
+        blocks.append({"type": "actions", "elements": [edit]})
     return blocks
 
 
-def page_nav(action_id: str, next_cursor: str | None) -> list[Block]:
+def page_nav(action_id: str, next_cursor: str | None, t: Translator = ENGLISH) -> list[Block]:
     if not next_cursor:
         return []
-    return [{"type": "actions", "elements": [button("Show more", action_id, next_cursor)]}]
+    more = button(t("interests.show_more"), action_id, next_cursor)
+    return [{"type": "actions", "elements": [more]}]
 
 
 def interests(
-    memories: Sequence[Memory], total: int, next_cursor: str | None = None, *, first: bool = True
+    memories: Sequence[Memory],
+    total: int,
+    next_cursor: str | None = None,
+    *,
+    first: bool = True,
+    t: Translator = ENGLISH,
 ) -> tuple[str, list[Block]]:
     if not memories:
-        text = (
-            "I don't remember anything about you yet. Tell me what you work with or want to "
-            "learn — in a DM or by mentioning me — and I'll keep it in mind."
-        )
+        text = t("interests.empty")
         return text, [section(text)]
-    noun = "thing" if total == 1 else "things"
-    header = f"Here's what I remember about you ({total} {noun}). Only you can see this."
-    if not first:
-        header = f"More of what I remember about you ({total} {noun} in all)."
-    blocks = [section(header), *memory_blocks(memories), *page_nav(INTERESTS_PAGE, next_cursor)]
-    blocks.append(forget_all_actions())
+    header = t.plural("interests.header" if first else "interests.more", total)
+    blocks = [
+        section(header),
+        *memory_blocks(memories, t),
+        *page_nav(INTERESTS_PAGE, next_cursor, t),
+        forget_all_actions(t),
+    ]
     return header, blocks
 
 
-def forget_all_actions() -> Block:
+def forget_all_actions(t: Translator = ENGLISH) -> Block:
     """A "Forget all" button guarded by Slack's own confirmation dialog."""
-    forget = button("Forget all", FORGET_ALL_CONFIRM, "all", style="danger")
+    forget = button(t("forget.all_button"), FORGET_ALL_CONFIRM, "all", style="danger")
     forget["confirm"] = {
-        "title": {"type": "plain_text", "text": "Forget everything?"},
-        "text": {
-            "type": "plain_text",
-            "text": "I'll erase everything I remember about you. This can't be undone.",
-        },
-        "confirm": {"type": "plain_text", "text": "Forget everything"},
-        "deny": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": t("forget.dialog_title")},
+        "text": {"type": "plain_text", "text": t("forget.dialog_text")},
+        "confirm": {"type": "plain_text", "text": t("forget.everything")},
+        "deny": {"type": "plain_text", "text": t("forget.cancel")},
         "style": "danger",
     }
     return {"type": "actions", "elements": [forget]}
 
 
-def forget_all_confirmation() -> tuple[str, list[Block]]:
-    text = "Forget everything I remember about you? This can't be undone."
+def forget_all_confirmation(t: Translator = ENGLISH) -> tuple[str, list[Block]]:
+    text = t("forget.confirm")
     return text, [
-        section(f":warning: {text} Your settings (like whether I learn from you) stay as set."),
+        section(f":warning: {text} {t('forget.confirm_settings')}"),
         {
             "type": "actions",
             "elements": [
-                button("Forget everything", FORGET_ALL_CONFIRM, "all", style="danger"),
-                button("Cancel", FORGET_ALL_CANCEL, "cancel"),
+                button(t("forget.everything"), FORGET_ALL_CONFIRM, "all", style="danger"),
+                button(t("forget.cancel"), FORGET_ALL_CANCEL, "cancel"),
             ],
         },
     ]
 
 
-def forgot_all(count: int, settings_kept: bool) -> str:
-    if count == 0:
-        text = "There was nothing to forget: I didn't remember anything about you."
-    else:
-        noun = "memory" if count == 1 else "memories"
-        text = f"Done. I forgot everything I remembered about you ({count} {noun})."
+def forgot_all(count: int, settings_kept: bool, t: Translator = ENGLISH) -> str:
+    text = t.plural("forget.all_done", count) if count else t("forget.all_nothing")
     if settings_kept:
-        text += " Your settings stay as you set them."
+        text += " " + t("forget.settings_kept")
     return text
 
 
-def forgot_from_message(forgotten: Sequence[Memory]) -> str:
+def forgot_from_message(forgotten: Sequence[Memory], t: Translator = ENGLISH) -> str:
     if not forgotten:
-        return "I didn't learn anything from that message, so there was nothing to forget."
-    topics = ", ".join(f"“{escape(m.topic)}”" for m in forgotten)
-    noun = "memory" if len(forgotten) == 1 else "memories"
-    return f"Done. I forgot {len(forgotten)} {noun} I learned from that message: {topics}."
+        return t("forget.message_none")
+    topics = t.listing([t.quoted(escape(m.topic)) for m in forgotten])
+    return t.plural("forget.message_done", len(forgotten), topics=topics)
 
 
-NOT_YOUR_MESSAGE = (
-    "I can only forget what I learned from your own messages. That one was written by someone else."
-)
-
-
-def forgot_one(memory: Memory | None) -> str:
+def forgot_one(memory: Memory | None, t: Translator = ENGLISH) -> str:
     if memory is None:
-        return "That memory was already gone."
-    return f"Forgot “{escape(memory.topic)}”."
+        return t("forget.one_gone")
+    return t("forget.one_done", topic=t.quoted(escape(memory.topic)))
 
 
 # --- the memory editor (a modal) ---------------------------------------------------------------
 
 
-def editor(memory: Memory | None, *, from_home: bool = False) -> Block:
-    """Edit one memory, or add one when `memory` is None."""
+def editor(memory: Memory | None, *, from_home: bool = False, t: Translator = ENGLISH) -> Block:
+    """Edit one memory, or add one when `memory` is None.
+
+    The modal keeps the reader's locale in its metadata: Slack's view_submission says nothing
+    about the language, and its errors are answered in the ack, before anything can ask."""
 
     def text_input(block_id: str, label: str, initial: str | None, **extra: Any) -> Block:
         element: Block = {"type": "plain_text_input", "action_id": "value", **extra}
@@ -201,7 +185,7 @@ def editor(memory: Memory | None, *, from_home: bool = False) -> Block:
     if memory and memory.interest_level is not None:
         level["initial_value"] = str(memory.interest_level)
     private_option = {
-        "text": {"type": "plain_text", "text": "Private: use only in my DMs with the bot"},
+        "text": {"type": "plain_text", "text": t("editor.private_option")},
         "value": "private",
     }
     privacy: Block = {"type": "checkboxes", "action_id": "value", "options": [private_option]}
@@ -211,34 +195,39 @@ def editor(memory: Memory | None, *, from_home: bool = False) -> Block:
         "type": "modal",
         "callback_id": MEMORY_EDITOR,
         "private_metadata": json.dumps(
-            {"key": memory.key if memory else "", "from_home": from_home}
+            {"key": memory.key if memory else "", "from_home": from_home, "locale": t.locale}
         ),
-        "title": {"type": "plain_text", "text": "Edit memory" if memory else "Add a memory"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {
+            "type": "plain_text",
+            "text": t("editor.title_edit") if memory else t("editor.title_add"),
+        },
+        "submit": {"type": "plain_text", "text": t("editor.save")},
+        "close": {"type": "plain_text", "text": t("editor.cancel")},
         "blocks": [
-            text_input("topic", "Topic", memory and memory.topic, max_length=MAX_TOPIC_CHARS),
+            text_input(
+                "topic", t("editor.topic"), memory and memory.topic, max_length=MAX_TOPIC_CHARS
+            ),
             text_input(
                 "category",
-                "Category (e.g. backend, cloud)",
+                t("editor.category"),
                 memory and memory.category,
                 max_length=MAX_CATEGORY_CHARS,
             ),
-            input_block("interest_level", "Interest level (0–100)", level),
+            input_block("interest_level", t("editor.interest_level"), level),
             text_input(
                 "description",
-                "Description",
+                t("editor.description"),
                 memory and memory.description,
                 multiline=True,
                 max_length=MAX_DESCRIPTION_CHARS,
             ),
-            input_block("privacy", "Where I may use it", privacy),
+            input_block("privacy", t("editor.privacy"), privacy),
         ],
     }
 
 
-def saved(memory: Memory, added: bool) -> str:
-    return f"{'Added' if added else 'Saved'} “{escape(memory.topic)}”."
+def saved(memory: Memory, added: bool, t: Translator = ENGLISH) -> str:
+    return t("editor.added" if added else "editor.saved", topic=t.quoted(escape(memory.topic)))
 
 
 def read_editor(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -247,6 +236,14 @@ def read_editor(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     Slack's own limits are checked again here: a submission can be forged.
     """
     values = (view.get("state") or {}).get("values") or {}
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        key = str(metadata.get("key") or "")
+        from_home = bool(metadata.get("from_home"))
+        locale = str(metadata.get("locale") or "")
+    except (ValueError, AttributeError):
+        key, from_home, locale = "", False, ""
+    t = translator(locale)
 
     def text(block_id: str) -> str:
         raw = ((values.get(block_id) or {}).get("value") or {}).get("value")
@@ -255,32 +252,26 @@ def read_editor(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     errors: dict[str, str] = {}
     topic = text("topic")
     if not topic:
-        errors["topic"] = "Give the memory a topic, like “Rust” or “Kubernetes”."
+        errors["topic"] = t("editor.error_topic_missing")
     elif len(topic) > MAX_TOPIC_CHARS:
-        errors["topic"] = f"Keep the topic under {MAX_TOPIC_CHARS} characters."
+        errors["topic"] = t("editor.error_topic_long", limit=MAX_TOPIC_CHARS)
     category = text("category")
     if len(category) > MAX_CATEGORY_CHARS:
-        errors["category"] = f"Keep the category under {MAX_CATEGORY_CHARS} characters."
+        errors["category"] = t("editor.error_category_long", limit=MAX_CATEGORY_CHARS)
     description = text("description").strip()
     if len(description) > MAX_DESCRIPTION_CHARS:
-        errors["description"] = f"Keep the description under {MAX_DESCRIPTION_CHARS} characters."
+        errors["description"] = t("editor.error_description_long", limit=MAX_DESCRIPTION_CHARS)
     level: int | None = None
     raw_level = text("interest_level")
     if raw_level:
         try:
             level = int(raw_level)
         except ValueError:
-            errors["interest_level"] = "The interest level is a whole number from 0 to 100."
+            errors["interest_level"] = t("editor.error_level")
         else:
             if not 0 <= level <= 100:
-                errors["interest_level"] = "The interest level is a whole number from 0 to 100."
+                errors["interest_level"] = t("editor.error_level")
     chosen = ((values.get("privacy") or {}).get("value") or {}).get("selected_options") or []
-    try:
-        metadata = json.loads(view.get("private_metadata") or "{}")
-        key = str(metadata.get("key") or "")
-        from_home = bool(metadata.get("from_home"))
-    except (ValueError, AttributeError):
-        key, from_home = "", False
     fields = {
         "key": key,
         "topic": topic,

@@ -53,17 +53,18 @@ class Profiles:
                 return cached[1]
         try:
             user = self._slack.users_info(user=user_id, include_locale=True)["user"]
+            profile = Profile(
+                locale=str(user.get("locale") or DEFAULT_LANGUAGE),
+                tz=str(user.get("tz") or "UTC"),
+                tz_offset_s=int(user.get("tz_offset") or 0),
+            )
         except SlackApiError as exc:
             log.warning("could not look up the person: %s", exc.response.get("error"))
             return UNKNOWN
-        except OSError as exc:  # unreachable or timed out: write in English this once
+        # Unreachable, timed out, or an answer without the fields: English this once.
+        except (OSError, LookupError, TypeError, ValueError, AttributeError) as exc:
             log.warning("could not look up the person: %s", type(exc).__name__)
             return UNKNOWN
-        profile = Profile(
-            locale=str(user.get("locale") or DEFAULT_LANGUAGE),
-            tz=str(user.get("tz") or "UTC"),
-            tz_offset_s=int(user.get("tz_offset") or 0),
-        )
         with self._lock:
             self._known[user_id] = (now, profile)
         return profile

@@ -1,17 +1,24 @@
-"""The offline parts of scripts/package_lambda.py: cleanup, .pyc, the lock, the reproducible zip.
+"""scripts/package_lambda.py: cleanup, .pyc, the lock, the reproducible zip, and a whole build.
 
-The pip step needs the network and takes ~40 s, so it is exercised by `make package`, not here.
+The pip step downloads Lambda's wheels, so it is exercised by `make package`; the whole-build
+test installs the same locked distributions from this venv instead (the tests run offline).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
+import json
 import os
 import re
+import shutil
+import struct
 import subprocess
 import sys
+import tempfile
 import tomllib
 import zipfile
+import zlib
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -175,3 +182,161 @@ def test_a_python_312_is_found_or_the_build_stops_saying_how_to_get_one(
     assert package_lambda.main(["--python", str(tmp_path / "missing")]) == 1
     message = capsys.readouterr().err
     assert "no Python 3.12" in message and "--python" in message and "LAMBDA_PYTHON" in message
+
+
+def test_leave_out_removes_a_distributions_files_but_not_its_namespace_neighbours(tmp_path):
+    target = tmp_path / "target"
+    files = {
+        "anthropic/__init__.py": "",
+        "anthropic/lib/streaming.py": "",
+        "opentelemetry/trace/__init__.py": "",
+        "opentelemetry/sdk/__init__.py": "",  # another distribution's half of the namespace
+        "keep/__init__.py": "",
+    }
+    for name in files:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).write_text("")
+    records = {
+        "anthropic-1.0.dist-info": ["anthropic/__init__.py", "anthropic/lib/streaming.py"],
+        "opentelemetry_api-1.0.dist-info": ["opentelemetry/trace/__init__.py"],
+    }
+    for info, listed in records.items():
+        (target / info).mkdir()
+        lines = listed + [f"{info}/METADATA", f"{info}/RECORD"]
+        (target / info / "RECORD").write_text("".join(f"{line},,\n" for line in lines))
+        (target / info / "METADATA").write_text("")
+    removed = package_lambda.leave_out(target, ["anthropic", "opentelemetry-api", "absent"])
+    assert removed == ["anthropic", "opentelemetry_api"]
+    remaining = {p.relative_to(target).as_posix() for p in target.rglob("*")}
+    kept = ["keep/__init__.py", "opentelemetry/sdk/__init__.py"]
+    assert remaining == {*kept, "keep", "opentelemetry", "opentelemetry/sdk"}
+
+
+def install_from_this_venv(target: Path) -> None:
+    """What pip's --target install of requirements/lambda.txt lays out, copied from this venv
+    (held to the same versions) instead of downloaded for Lambda's platform."""
+    for name in pins("lambda.txt"):
+        distribution = importlib.metadata.distribution(name)
+        for file in distribution.files or ():
+            source = Path(distribution.locate_file(file))
+            # Console scripts sit outside site-packages; .pyc would be this machine's.
+            if ".." in file.parts or "__pycache__" in file.parts or not source.is_file():
+                continue
+            (target / file).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / file)
+
+
+def _png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+FLOW = Path(__file__).with_name("lambda_flow.py")
+
+
+def _record_full_flow(tmp_path: Path) -> list[list[str]]:
+    """The modules the function loads in its whole flow (infra/tests/lambda_flow.py)."""
+    from bot.db.storage import embedded_database_url
+    from tests.fakes import FakeOpenAI, FakeSlack
+
+    database_url = embedded_database_url(tmp_path / "pg")
+    with FakeSlack() as slack, FakeOpenAI() as openai:
+        files = [
+            slack.host_file("paper.pdf", PDF, "application/pdf"),
+            slack.host_file("diagram.png", _png(), "image/png"),
+        ]
+        config = {"signing_secret": "s", "response_url": slack.response_url(), "files": files}
+        (tmp_path / "flow.json").write_text(json.dumps(config))
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(tmp_path),
+            "PYTHONPATH": str(ROOT),  # tests.support, for signed Slack requests
+            "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_SIGNING_SECRET": "s",
+            "OPENAI_API_KEY": "sk-test",
+            "SLACK_API_URL": slack.base_url,
+            "OPENAI_BASE_URL": openai.base_url,
+            "DATABASE_URL": database_url,
+            "EMBEDDING_DIMS": "256",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+            "AWS_LAMBDA_FUNCTION_NAME": "memory-bot",  # and so the metric lines too
+            "LOG_LEVEL": "WARNING",
+        }
+        command = [sys.executable, str(FLOW), "record", str(tmp_path / "flow.json")]
+        result = subprocess.run(
+            [*command, str(tmp_path / "loaded.json")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert result.returncode == 0, result.stderr
+        assert '"level": "ERROR"' not in result.stderr, result.stderr
+        # Every part of the flow reached the services it needs.
+        assert {"/v1/responses", "/v1/chat/completions", "/v1/embeddings"} <= {
+            r.path for r in openai.requests
+        }
+        for method in ("chat.startStream", "views.publish", "files.completeUploadExternal"):
+            assert slack.calls_to(method), method
+    return json.loads((tmp_path / "loaded.json").read_text())
+
+
+def _shipped_distribution(module: str, lock: set[str], owners: dict[str, list[str]]) -> bool:
+    top = module.split(".")[0]
+    return top == "bot" or any(canonicalize_name(d) in lock for d in owners.get(top, []))
+
+
+def test_the_built_package_leaves_out_what_never_runs_and_imports_all_that_does(
+    tmp_path, monkeypatch
+):
+    loaded = _record_full_flow(tmp_path)
+    # Optional imports of packages the zip never had (psutil, setuptools' hooks) stay optional.
+    lock, owners = set(pins("lambda.txt")), importlib.metadata.packages_distributions()
+    modules = [[name, file] for name, file in loaded if _shipped_distribution(name, lock, owners)]
+    assert len(modules) > 1000 and any(name == "langmem" for name, _ in modules)
+
+    zip_path = tmp_path / "dist" / "lambda.zip"
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    package_lambda.build(zip_path, python=sys.executable, install=install_from_this_venv)
+    with zipfile.ZipFile(zip_path) as zf:
+        tops = {name.split("/")[0] for name in zf.namelist()}
+        zf.extractall(tmp_path / "task")
+    for left_out in ("anthropic", "langchain_anthropic", "docstring_parser", "opentelemetry"):
+        assert left_out not in tops
+    assert {"bot", "langmem", "openai", "langchain_openai", "psycopg"} <= tops
+    assert list((tmp_path / "tmp").iterdir()) == []  # the ~200 MB build folder is gone
+
+    # A fresh interpreter with the unpacked zip as its only third-party code, as on Lambda.
+    (tmp_path / "modules.json").write_text(json.dumps(modules))
+    task, report = tmp_path / "task", tmp_path / "imported.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            str(FLOW),
+            "import",
+            str(task),
+            str(tmp_path / "modules.json"),
+            str(report),
+        ],  # fmt: skip
+        cwd=task,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr
+    imported = json.loads(report.read_text())
+    assert imported["failed"] == {}
+    assert imported["outside"] == {}  # each came from the package, none from elsewhere

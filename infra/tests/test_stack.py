@@ -29,8 +29,11 @@ from memory_bot_stack import (
     APP_SECRET_KEYS,
     BOT_HANDLER,
     DATABASE_MAX_ACU,
+    DIGEST_EVENT,
     MIGRATE_HANDLER,
+    SIGNING_SECRET_KEYS,
     SWEEP_EVENT,
+    WORKER_ALIAS,
     MemoryBotStack,
 )
 
@@ -85,8 +88,20 @@ def only(ids: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def bot_fn(resources: dict) -> str:
-    return only(logical_ids(resources, "AWS::Lambda::Function", Handler=BOT_HANDLER))
+def public_fn(resources: dict) -> str:
+    """The function behind the Function URL."""
+    url = resources[only(logical_ids(resources, "AWS::Lambda::Url"))]["Properties"]
+    return url["TargetFunctionArn"]["Fn::GetAtt"][0]
+
+
+@pytest.fixture(scope="module")
+def worker_alias(resources: dict) -> str:
+    return only(logical_ids(resources, "AWS::Lambda::Alias"))
+
+
+@pytest.fixture(scope="module")
+def worker_fn(resources: dict, worker_alias: str) -> str:
+    return resources[worker_alias]["Properties"]["FunctionName"]["Ref"]
 
 
 @pytest.fixture(scope="module")
@@ -100,18 +115,20 @@ def db_secret_attachment(resources: dict) -> str:
     return only(logical_ids(resources, "AWS::SecretsManager::SecretTargetAttachment"))
 
 
+def env_of(resources: dict, function_id: str) -> dict:
+    return resources[function_id]["Properties"]["Environment"]["Variables"]
+
+
+# Found through the variables that name them rather than by content, so a secret with the wrong
+# content still reaches the tests that check content.
 @pytest.fixture(scope="module")
-def app_secret(resources: dict, db_secret_attachment: str) -> str:
-    # Found by elimination rather than by content, so a secret with the wrong content still
-    # reaches the tests that check content.
-    cluster_secret = resources[db_secret_attachment]["Properties"]["SecretId"]["Ref"]
-    return only(
-        [
-            lid
-            for lid in logical_ids(resources, "AWS::SecretsManager::Secret")
-            if lid != cluster_secret
-        ]
-    )
+def app_secret(resources: dict, worker_fn: str) -> str:
+    return env_of(resources, worker_fn)["BOT_SECRET_ID"]["Ref"]
+
+
+@pytest.fixture(scope="module")
+def signing_secret(resources: dict, public_fn: str) -> str:
+    return env_of(resources, public_fn)["SIGNING_SECRET_ID"]["Ref"]
 
 
 def statements_of_role(resources: dict, role_id: str) -> list[dict]:
@@ -196,11 +213,11 @@ def test_database_is_encrypted_with_generated_credentials(template: Template) ->
 
 
 def test_postgres_reachable_only_from_the_lambda_security_group(
-    resources: dict, bot_fn: str, migrate_fn: str
+    resources: dict, worker_fn: str, migrate_fn: str
 ) -> None:
     lambda_sgs = {
         sg["Fn::GetAtt"][0]
-        for fn in (bot_fn, migrate_fn)
+        for fn in (worker_fn, migrate_fn)
         for sg in resources[fn]["Properties"]["VpcConfig"]["SecurityGroupIds"]
     }
     assert len(lambda_sgs) == 1
@@ -231,7 +248,7 @@ def test_postgres_reachable_only_from_the_lambda_security_group(
 
 
 def test_one_nat_gateway_and_lambdas_in_subnets_routed_through_it(
-    resources: dict, bot_fn: str, migrate_fn: str
+    resources: dict, worker_fn: str, migrate_fn: str
 ) -> None:
     assert len(logical_ids(resources, "AWS::EC2::NatGateway")) == 1
     # A subnet reaches the internet through NAT if its route table has a NAT default route.
@@ -246,32 +263,42 @@ def test_one_nat_gateway_and_lambdas_in_subnets_routed_through_it(
         if res["Type"] == "AWS::EC2::SubnetRouteTableAssociation"
         and res["Properties"]["RouteTableId"]["Ref"] in nat_tables
     }
-    for fn in (bot_fn, migrate_fn):
+    for fn in (worker_fn, migrate_fn):
         subnets = {s["Ref"] for s in resources[fn]["Properties"]["VpcConfig"]["SubnetIds"]}
         assert len(subnets) == 2 and subnets <= nat_subnets, fn
 
 
-# --- bot function -------------------------------------------------------------------------
+# --- the two functions ----------------------------------------------------------------------
 
 
-def test_bot_function_runtime_and_sizing(resources: dict, bot_fn: str) -> None:
-    props = resources[bot_fn]["Properties"]
-    assert props["Handler"] == "bot.lambda_handler.handler"
-    assert props["Runtime"] == "python3.12"
-    assert props["Architectures"] == ["x86_64"]
-    assert props["MemorySize"] == 512
+def test_both_functions_run_the_one_zip_and_handler(
+    resources: dict, public_fn: str, worker_fn: str, migrate_fn: str
+) -> None:
+    for fn in (public_fn, worker_fn):
+        props = resources[fn]["Properties"]
+        assert props["Handler"] == BOT_HANDLER == "bot.lambda_handler.handler"
+        assert props["Runtime"] == "python3.12"
+        assert props["Architectures"] == ["x86_64"]
+        assert props["MemorySize"] == 512
+        assert props["Code"] == resources[migrate_fn]["Properties"]["Code"]
     # The job budget in bot/jobs/deadlines.py, not a number of its own.
-    assert props["Timeout"] == FUNCTION_TIMEOUT_S
+    assert resources[worker_fn]["Properties"]["Timeout"] == FUNCTION_TIMEOUT_S
+    # The public one only acks.
+    assert resources[public_fn]["Properties"]["Timeout"] <= 10
 
 
-def test_bot_concurrency_fits_the_database_connections(resources: dict, bot_fn: str) -> None:
-    reserved = resources[bot_fn]["Properties"]["ReservedConcurrentExecutions"]
+def test_worker_concurrency_fits_the_database_connections(
+    resources: dict, worker_fn: str, public_fn: str
+) -> None:
+    reserved = resources[worker_fn]["Properties"]["ReservedConcurrentExecutions"]
     assert reserved == bot_concurrency(DATABASE_MAX_ACU)
     # Every container's full pool, the migration's pool and the kept headroom, within the cap.
     used = reserved * CONNECTIONS_PER_CONTAINER + MIGRATION_CONNECTIONS + OPERATOR_CONNECTIONS
     assert used + RESERVED_BY_AURORA <= max_connections(DATABASE_MAX_ACU)
     # ...and one more container would not fit.
     assert used + CONNECTIONS_PER_CONTAINER + RESERVED_BY_AURORA > max_connections(DATABASE_MAX_ACU)
+    # Junk at the URL runs the public function, which has its own concurrency, not this.
+    assert "ReservedConcurrentExecutions" not in resources[public_fn]["Properties"]
 
 
 def test_connection_budget_uses_the_pool_size_the_bot_opens() -> None:
@@ -294,15 +321,18 @@ def test_max_connections_follows_the_documented_rows() -> None:
 
 
 @pytest.fixture(scope="module")
-def failure_queue(resources: dict, bot_fn: str) -> str:
+def failure_queue(resources: dict, worker_fn: str, worker_alias: str) -> str:
     config = resources[only(logical_ids(resources, "AWS::Lambda::EventInvokeConfig"))]
-    assert config["Properties"]["FunctionName"] == {"Ref": bot_fn}
+    assert config["Properties"]["FunctionName"] == {"Ref": worker_fn}
+    # The alias's invocation settings: jobs invoke the alias, and each qualifier has its own.
+    qualifier = config["Properties"]["Qualifier"]["Fn::Select"]
+    assert qualifier == [7, {"Fn::Split": [":", {"Ref": worker_alias}]}]
     destination = config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
     return destination["Fn::GetAtt"][0]
 
 
 def test_failed_async_jobs_go_to_an_encrypted_queue_kept_14_days(
-    resources: dict, failure_queue: str, bot_fn: str
+    resources: dict, failure_queue: str, worker_fn: str
 ) -> None:
     queue = resources[failure_queue]
     assert queue["Type"] == "AWS::SQS::Queue"
@@ -311,7 +341,7 @@ def test_failed_async_jobs_go_to_an_encrypted_queue_kept_14_days(
     # The function's role may send there, or the destination silently drops the event.
     sends = [
         st
-        for st in statements_of_role(resources, role_of(resources, bot_fn))
+        for st in statements_of_role(resources, role_of(resources, worker_fn))
         if "sqs:SendMessage" in as_list(st["Action"])
     ]
     assert [st["Resource"] for st in sends] == [{"Fn::GetAtt": [failure_queue, "Arn"]}]
@@ -335,28 +365,32 @@ def test_failure_queue_refuses_plain_http(resources: dict, failure_queue: str) -
 
 @pytest.fixture(scope="module")
 def alarms(resources: dict) -> dict[str, dict]:
-    """Alarms by metric name."""
+    """Alarms by metric name, and for Lambda's metrics by metric name and function."""
     found = {}
     for res in resources.values():
         if res["Type"] == "AWS::CloudWatch::Alarm":
             props = res["Properties"]
-            found[props["MetricName"]] = props
+            key = props["MetricName"]
+            if props["Namespace"] == "AWS/Lambda":
+                (dimension,) = props["Dimensions"]
+                assert dimension["Name"] == "FunctionName"
+                key = f"{key} of {dimension['Value']['Ref']}"
+            found[key] = props
     return found
 
 
 def test_alarms_watch_errors_throttles_failed_jobs_and_database_capacity(
-    alarms: dict[str, dict], bot_fn: str, failure_queue: str
+    alarms: dict[str, dict], public_fn: str, worker_fn: str, failure_queue: str
 ) -> None:
-    assert set(alarms) == {
-        "Errors",
-        "Throttles",
+    lambda_alarms = {
+        f"{metric} of {fn}" for metric in ("Errors", "Throttles") for fn in (public_fn, worker_fn)
+    }
+    assert set(alarms) == lambda_alarms | {
         "ApproximateNumberOfMessagesVisible",
         "ServerlessDatabaseCapacity",
     }
-    for name in ("Errors", "Throttles"):
+    for name in lambda_alarms:
         alarm = alarms[name]
-        assert alarm["Namespace"] == "AWS/Lambda"
-        assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": bot_fn}}]
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
         assert alarm["Threshold"] == 1
 
@@ -400,64 +434,197 @@ def test_alarm_email_is_a_deploy_parameter_subscribed_only_when_given(
     assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
 
 
-def test_daily_sweep_invokes_the_bot_with_the_sweep_task(resources: dict, bot_fn: str) -> None:
-    rule = resources[only(logical_ids(resources, "AWS::Events::Rule"))]["Properties"]
-    assert rule["ScheduleExpression"] == "rate(1 day)"
+def _schedule(resources: dict, expression: str) -> dict:
+    rules = [
+        res["Properties"]
+        for res in resources.values()
+        if res["Type"] == "AWS::Events::Rule"
+        and res["Properties"].get("ScheduleExpression") == expression
+    ]
+    assert len(rules) == 1, rules
+    return rules[0]
+
+
+def test_daily_sweep_invokes_the_workers_alias_with_the_sweep_task(
+    resources: dict, worker_alias: str
+) -> None:
+    rule = _schedule(resources, "rate(1 day)")
     assert rule["State"] == "ENABLED"
     target = only(rule["Targets"])
-    assert target["Arn"] == {"Fn::GetAtt": [bot_fn, "Arn"]}
+    assert target["Arn"] == {"Ref": worker_alias}
     assert json.loads(target["Input"]) == SWEEP_EVENT == {"memory_bot_task": "sweep"}
+
+
+def test_the_digest_runs_every_hour_in_the_worker(resources: dict, worker_alias: str) -> None:
+    rule = _schedule(resources, "rate(1 hour)")
+    assert rule["State"] == "ENABLED"
+    target = only(rule["Targets"])
+    assert target["Arn"] == {"Ref": worker_alias}
+    assert json.loads(target["Input"]) == DIGEST_EVENT == {"memory_bot_task": "digest"}
+
+
+def test_the_schedules_may_invoke_the_workers_alias_and_nothing_else(
+    resources: dict, worker_alias: str
+) -> None:
+    rules = [lid for lid, res in resources.items() if res["Type"] == "AWS::Events::Rule"]
+    assert len(rules) == 2
     allowed = [
         res["Properties"]
         for res in resources.values()
         if res["Type"] == "AWS::Lambda::Permission"
         and res["Properties"]["Principal"] == "events.amazonaws.com"
     ]
-    assert [p["FunctionName"] for p in allowed] == [{"Fn::GetAtt": [bot_fn, "Arn"]}]
+    assert [p["FunctionName"] for p in allowed] == [{"Ref": worker_alias}] * 2
+    assert sorted(p["SourceArn"]["Fn::GetAtt"][0] for p in allowed) == sorted(rules)
 
 
-def test_bot_environment(
-    resources: dict, bot_fn: str, app_secret: str, db_secret_attachment: str
-) -> None:
-    env = resources[bot_fn]["Properties"]["Environment"]["Variables"]
-    assert env["BOT_SECRET_ID"] == {"Ref": app_secret}
-    assert env["DATABASE_SECRET_ID"] == {"Ref": db_secret_attachment}
-    assert env["EMBEDDING_MODEL"] == "text-embedding-3-small"
-    assert env["EMBEDDING_DIMS"] == "1536"
-    assert env["LOG_LEVEL"] == "INFO"
-    assert env["CHAT_MODEL"] and env["MEMORY_MODEL"]
+# --- least privilege: each role's secrets, network and invocations ----------------------------
 
 
-@pytest.mark.parametrize("function", ["bot_fn", "migrate_fn"])
-def test_function_can_read_both_secrets(
-    request: pytest.FixtureRequest,
+def secrets_readable_by(resources: dict, function_id: str) -> set[str]:
+    """Logical ids of the secrets (or the cluster's secret attachment) a function's role may
+    read."""
+    return {
+        resource["Ref"]
+        for st in statements_of_role(resources, role_of(resources, function_id))
+        if st["Effect"] == "Allow"
+        and any(a.startswith("secretsmanager:") or a == "*" for a in as_list(st["Action"]))
+        for resource in as_list(st["Resource"])
+    }
+
+
+def test_each_role_reads_exactly_the_secrets_it_needs(
     resources: dict,
-    function: str,
+    public_fn: str,
+    worker_fn: str,
+    migrate_fn: str,
+    signing_secret: str,
     app_secret: str,
     db_secret_attachment: str,
 ) -> None:
-    fn = request.getfixturevalue(function)
-    readable = {
-        json.dumps(resource, sort_keys=True)
-        for st in statements_of_role(resources, role_of(resources, fn))
-        if st["Effect"] == "Allow" and "secretsmanager:GetSecretValue" in as_list(st["Action"])
-        for resource in as_list(st["Resource"])
+    assert secrets_readable_by(resources, public_fn) == {signing_secret}
+    assert secrets_readable_by(resources, worker_fn) == {
+        signing_secret,
+        app_secret,
+        db_secret_attachment,
     }
-    for secret in (app_secret, db_secret_attachment):
-        assert json.dumps({"Ref": secret}, sort_keys=True) in readable, secret
+    assert secrets_readable_by(resources, migrate_fn) == {db_secret_attachment}
+    # And nothing else in the stack (the trigger's provider, the flow log role) reads any.
+    readers = {
+        res["Properties"]["Roles"][0]["Ref"]
+        for res in resources.values()
+        if res["Type"] == "AWS::IAM::Policy"
+        and any(
+            a.startswith("secretsmanager:")
+            for st in res["Properties"]["PolicyDocument"]["Statement"]
+            for a in as_list(st["Action"])
+        )
+    }
+    assert readers == {role_of(resources, fn) for fn in (public_fn, worker_fn, migrate_fn)}
 
 
-def test_bot_may_invoke_itself_and_nothing_else(resources: dict, bot_fn: str) -> None:
-    own_arn = {"Fn::GetAtt": [bot_fn, "Arn"]}
+def test_each_function_is_told_only_the_secrets_it_may_read(
+    resources: dict,
+    public_fn: str,
+    worker_fn: str,
+    migrate_fn: str,
+    signing_secret: str,
+    app_secret: str,
+    db_secret_attachment: str,
+) -> None:
+    public = env_of(resources, public_fn)
+    assert set(public) == {"SIGNING_SECRET_ID", "BOT_WORKER_FUNCTION", "LOG_LEVEL"}
+    assert public["SIGNING_SECRET_ID"] == {"Ref": signing_secret}
+    worker = env_of(resources, worker_fn)
+    assert worker["SIGNING_SECRET_ID"] == {"Ref": signing_secret}
+    assert worker["BOT_SECRET_ID"] == {"Ref": app_secret}
+    assert worker["DATABASE_SECRET_ID"] == {"Ref": db_secret_attachment}
+    assert worker["EMBEDDING_MODEL"] == "text-embedding-3-small"
+    assert worker["EMBEDDING_DIMS"] == "1536"
+    assert worker["LOG_LEVEL"] == "INFO"
+    assert worker["CHAT_MODEL"] and worker["MEMORY_MODEL"]
+    assert "BOT_WORKER_FUNCTION" not in worker
+    assert env_of(resources, migrate_fn) == {
+        "DATABASE_SECRET_ID": {"Ref": db_secret_attachment},
+        "EMBEDDING_DIMS": "1536",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+def test_the_public_function_has_no_network_path_to_the_database(
+    resources: dict, public_fn: str
+) -> None:
+    props = resources[public_fn]["Properties"]
+    assert "VpcConfig" not in props
+    role = resources[role_of(resources, public_fn)]["Properties"]
+    managed = json.dumps(role["ManagedPolicyArns"])
+    assert "AWSLambdaBasicExecutionRole" in managed
+    assert "VPCAccess" not in managed
+    actions = {
+        a
+        for st in statements_of_role(resources, role_of(resources, public_fn))
+        for a in as_list(st["Action"])
+    }
+    assert not {a for a in actions if a.startswith(("ec2:", "rds", "rds-db:", "sqs:"))}
+
+
+def test_the_public_function_hands_jobs_to_the_workers_alias_and_may_invoke_nothing_else(
+    resources: dict, public_fn: str, worker_fn: str, worker_alias: str
+) -> None:
+    assert env_of(resources, public_fn)["BOT_WORKER_FUNCTION"] == {"Ref": worker_alias}
     invoke = [
-        st
-        for st in statements_of_role(resources, role_of(resources, bot_fn))
-        if "lambda:InvokeFunction" in as_list(st["Action"])
+        resource
+        for st in statements_of_role(resources, role_of(resources, public_fn))
+        if any(a.startswith("lambda:") for a in as_list(st["Action"]))
+        for resource in as_list(st["Resource"])
     ]
-    assert invoke, "the async worker needs lambda:InvokeFunction on the bot function"
-    for st in invoke:
-        for resource in as_list(st["Resource"]):
-            assert resource == own_arn or resource == {"Fn::Join": ["", [own_arn, ":*"]]}, resource
+    assert invoke == [{"Ref": worker_alias}]
+    for st in statements_of_role(resources, role_of(resources, public_fn)):
+        if "lambda:InvokeFunction" in as_list(st["Action"]):
+            assert as_list(st["Action"]) == ["lambda:InvokeFunction"]
+    # The worker invokes only its own alias: the hourly digest run hands each person's digest
+    # to a fresh invocation of it.
+    worker_invokes = [
+        st
+        for st in statements_of_role(resources, role_of(resources, worker_fn))
+        if any(a.startswith("lambda:") for a in as_list(st["Action"]))
+    ]
+    (own,) = worker_invokes
+    assert as_list(own["Action"]) == ["lambda:InvokeFunction"]
+    arn = json.dumps(own["Resource"])
+    assert resources[worker_fn]["Properties"]["FunctionName"] in arn and ":live" in arn
+
+
+def test_the_worker_starts_from_a_snapstart_snapshot_of_its_published_version(
+    resources: dict, worker_fn: str, worker_alias: str
+) -> None:
+    assert resources[worker_fn]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    alias = resources[worker_alias]["Properties"]
+    assert alias["Name"] == WORKER_ALIAS
+    version_id = alias["FunctionVersion"]["Fn::GetAtt"][0]
+    assert resources[version_id]["Type"] == "AWS::Lambda::Version"
+    assert resources[version_id]["Properties"]["FunctionName"] == {"Ref": worker_fn}
+    # Nothing invokes $LATEST, which SnapStart doesn't apply to.
+    for res in resources.values():
+        if res["Type"] == "AWS::Lambda::Permission":
+            assert res["Properties"]["FunctionName"] != {"Fn::GetAtt": [worker_fn, "Arn"]}
+
+
+def test_snapstart_is_a_stack_prop_for_regions_without_it(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    resources = Template.from_stack(synth(tmp_path_factory, snap_start=False)).to_json()[
+        "Resources"
+    ]
+    (worker,) = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"].get("ReservedConcurrentExecutions")
+    ]
+    assert "SnapStart" not in worker
+    # The alias stays: every job still invokes it.
+    assert len(logical_ids(resources, "AWS::Lambda::Alias")) == 1
 
 
 def test_no_wildcard_lambda_invoke_anywhere(resources: dict) -> None:
@@ -476,8 +643,11 @@ def test_no_wildcard_lambda_invoke_anywhere(resources: dict) -> None:
                 assert "*" not in as_list(st["Resource"]), lid
 
 
-def test_public_function_url_has_both_permissions(template: Template, bot_fn: str) -> None:
-    fn_arn = {"Fn::GetAtt": [bot_fn, "Arn"]}
+def test_only_the_public_function_has_a_url_and_it_has_both_permissions(
+    template: Template, resources: dict, public_fn: str
+) -> None:
+    fn_arn = {"Fn::GetAtt": [public_fn, "Arn"]}
+    template.resource_count_is("AWS::Lambda::Url", 1)
     template.has_resource_properties(
         "AWS::Lambda::Url", {"AuthType": "NONE", "TargetFunctionArn": fn_arn}
     )
@@ -502,12 +672,13 @@ def test_public_function_url_has_both_permissions(template: Template, bot_fn: st
     )
 
 
-def test_public_invoke_is_limited_to_the_url(resources: dict) -> None:
+def test_public_invoke_is_limited_to_the_url(resources: dict, public_fn: str) -> None:
     # A bare public lambda:InvokeFunction would let anyone call the function through the
     # Lambda API and skip Slack's signature check entirely.
     for lid, res in resources.items():
         props = res.get("Properties", {})
         if res["Type"] == "AWS::Lambda::Permission" and props["Principal"] == "*":
+            assert props["FunctionName"] == {"Fn::GetAtt": [public_fn, "Arn"]}, lid
             assert (
                 props.get("FunctionUrlAuthType") == "NONE"
                 or props.get("InvokedViaFunctionUrl") is True
@@ -517,13 +688,9 @@ def test_public_invoke_is_limited_to_the_url(resources: dict) -> None:
 # --- migration ----------------------------------------------------------------------------
 
 
-def test_migration_trigger_runs_after_the_cluster(
-    resources: dict, migrate_fn: str, bot_fn: str
-) -> None:
+def test_migration_trigger_runs_after_the_cluster(resources: dict, migrate_fn: str) -> None:
     props = resources[migrate_fn]["Properties"]
     assert props["Runtime"] == "python3.12"
-    assert props["Code"] == resources[bot_fn]["Properties"]["Code"]
-    assert props["Environment"] == resources[bot_fn]["Properties"]["Environment"]
     # Room to retry while a paused cluster resumes.
     assert props["Timeout"] >= 300
 
@@ -545,7 +712,7 @@ SECRET_PREFIX = re.compile(r"(?<![A-Za-z0-9])(xoxb-|xoxp-|xapp-|sk-)")
 
 
 def test_template_holds_no_secret_values(
-    template: Template, resources: dict, app_secret: str
+    template: Template, resources: dict, app_secret: str, signing_secret: str
 ) -> None:
     text = json.dumps(template.to_json())
     assert not SECRET_PREFIX.search(text)
@@ -561,30 +728,38 @@ def test_template_holds_no_secret_values(
                 walk(value)
 
     walk(template.to_json())
-    app_template = json.loads(
-        resources[app_secret]["Properties"]["GenerateSecretString"]["SecretStringTemplate"]
-    )
-    assert app_template == {key: "" for key in APP_SECRET_KEYS}
+    for secret, keys in ((app_secret, APP_SECRET_KEYS), (signing_secret, SIGNING_SECRET_KEYS)):
+        generated = resources[secret]["Properties"]["GenerateSecretString"]
+        assert json.loads(generated["SecretStringTemplate"]) == {key: "" for key in keys}
+    # The split that lets the public function read the signing secret alone.
+    assert SIGNING_SECRET_KEYS == ("SLACK_SIGNING_SECRET",)
+    assert "SLACK_SIGNING_SECRET" not in APP_SECRET_KEYS
 
 
-def test_outputs_give_slack_request_url_and_app_secret(template: Template, app_secret: str) -> None:
+def test_outputs_give_slack_request_url_and_both_secrets(
+    template: Template, app_secret: str, signing_secret: str
+) -> None:
     outputs = template.to_json()["Outputs"]
     url = outputs["SlackRequestUrl"]["Value"]["Fn::Join"]
     assert url[1][-1] == "slack/events"
     assert url[1][0]["Fn::GetAtt"][1] == "FunctionUrl"
     assert outputs["AppSecretArn"]["Value"] == {"Ref": app_secret}
-    assert "AppSecretName" in outputs
+    assert "SLACK_SIGNING_SECRET" in outputs["SigningSecretName"]["Description"]
+    assert "SLACK_BOT_TOKEN" in outputs["AppSecretName"]["Description"]
 
 
-def test_outputs_name_what_bot_replay_failed_needs(template: Template, bot_fn: str) -> None:
+def test_outputs_name_what_bot_replay_failed_needs(template: Template, worker_alias: str) -> None:
     outputs = template.to_json()["Outputs"]
-    assert outputs["BotFunctionName"]["Value"] == {"Ref": bot_fn}
+    # Failed jobs are the worker's: replayed to its alias, as they were first invoked.
+    assert outputs["BotFunctionName"]["Value"] == {"Ref": worker_alias}
     queue = outputs["FailureQueueUrl"]["Value"]["Ref"]
     assert template.to_json()["Resources"][queue]["Type"] == "AWS::SQS::Queue"
 
 
-def test_log_groups_keep_a_month(resources: dict, bot_fn: str, migrate_fn: str) -> None:
-    for fn in (bot_fn, migrate_fn):
+def test_log_groups_keep_a_month(
+    resources: dict, public_fn: str, worker_fn: str, migrate_fn: str
+) -> None:
+    for fn in (public_fn, worker_fn, migrate_fn):
         group = resources[fn]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
         assert resources[group]["Properties"]["RetentionInDays"] == 30
 

@@ -9,7 +9,9 @@ deterministic so tests and benchmarks can assert on them:
   `cut_stream(...)` ends a stream early (tests.fakes.responses_stream).
 * `usage` counts tokens the way the API does (tests.fakes.tokens).
 * /v1/chat/completions with tools plays the memory-extraction model: it emits one
-  `UserTechInterest`-style tool call per tech term the *user* mentioned (see TECH_TERMS).
+  `UserTechInterest`-style tool call per tech term the *user* mentioned (see TECH_TERMS),
+  reading a few cues as a careful model would (see `stance`): sarcasm and other people's
+  interests teach nothing; "moved from X", "don't use X anymore" lower an existing X.
 * /v1/embeddings returns hashed bag-of-words vectors, so texts sharing words are close.
 """
 
@@ -73,6 +75,15 @@ TECH_TERMS: list[tuple[str, str, str]] = [
     ("LLMs", "AI", r"llms?|large language models?"),
     ("WebAssembly", "web platform", r"webassembly|wasm"),
     ("GraphQL", "API", r"graphql"),
+    ("Angular", "frontend", r"angular(?:\.?js)?"),
+    ("Svelte", "frontend", r"svelte(?:kit)?"),
+    ("Haskell", "programming language", r"haskell"),
+    ("Scala", "programming language", r"scala"),
+    ("Ruby", "programming language", r"ruby"),
+    ("Swift", "programming language", r"swift"),
+    ("Flutter", "mobile", r"flutter"),
+    ("Django", "backend", r"django"),
+    ("Clojure", "programming language", r"clojure"),
 ]
 _TERM_RES = [(topic, cat, re.compile(rf"\b(?:{rx})\b", re.I)) for topic, cat, rx in TECH_TERMS]
 
@@ -193,13 +204,57 @@ def _existing_by_topic(messages: list[dict]) -> dict[str, tuple[str, dict]]:
 
 def find_tech_terms(text: str) -> list[tuple[str, str, str]]:
     """(topic, category, sentence) for each term in `text`, in order of first mention."""
-    found: dict[str, tuple[str, str, str]] = {}
+    return [(topic, cat, sentence) for topic, cat, sentence, _ in find_stances(text)]
+
+
+# How a sentence holds a term beyond naming it. Cues in the clause before the term (up to the
+# previous term or a clause break) decide; none means the person is interested.
+SINCERE, NEGATED, JOKED, OTHERS = "sincere", "negated", "joked", "others"
+_SARCASM_RE = re.compile(r"\boh,? (?:great|joy|wonderful|sure)\b|\byeah,? right\b|\*\w+\*", re.I)
+_CLAUSE_BREAK_RE = re.compile(r"[,;:\u2014]|\bbut\b|\bnow\b", re.I)
+_NEGATION_RE = re.compile(
+    r"\b(?:from|don't|do not|doesn't|no longer|never|not|used to|stopped|quit|gave up|dropped|hate|"
+    r"instead of|rather than)\b",
+    re.I,
+)
+_NEGATION_AFTER_RE = re.compile(r"^[^,;.]*?\b(?:any ?more|no more)\b", re.I)
+_OTHERS_RE = re.compile(
+    r"\b(?:[Hh]e|[Ss]he|[Tt]hey|[Hh]is|[Hh]er|[Tt]heir|[Mm]y (?:colleague|teammate|coworker|boss|"
+    r"manager|friend|partner)s?)\b|\b[A-Z][a-z]+ (?:loves|likes|uses|prefers|swears by|is into|"
+    r"is obsessed with|keeps)\b"
+)
+
+
+def stance(sentence: str, start: int, end: int, previous_end: int = 0) -> str:
+    """How the sentence holds the term at [start, end)."""
+    if _SARCASM_RE.search(sentence):
+        return JOKED
+    before = sentence[previous_end:start]
+    breaks = list(_CLAUSE_BREAK_RE.finditer(before))
+    clause = before[breaks[-1].end() :] if breaks else before
+    if _OTHERS_RE.search(clause):
+        return OTHERS
+    if _NEGATION_RE.search(clause) or _NEGATION_AFTER_RE.search(sentence[end:]):
+        return NEGATED
+    return SINCERE
+
+
+def find_stances(text: str) -> list[tuple[str, str, str, str]]:
+    """(topic, category, sentence, stance) for each term in `text`, in order of first mention;
+    a term mentioned more than once takes its first sincere stance, else its first one."""
+    found: dict[str, tuple[str, str, str, str]] = {}
     for sentence in _SENTENCE_RE.split(text):
         hits = sorted(
-            (m.start(), topic, cat) for topic, cat, rx in _TERM_RES if (m := rx.search(sentence))
+            (m.start(), m.end(), topic, cat)
+            for topic, cat, rx in _TERM_RES
+            if (m := rx.search(sentence))
         )
-        for _, topic, cat in hits:
-            found.setdefault(topic, (topic, cat, sentence.strip()[:200]))
+        previous_end = 0
+        for start, end, topic, cat in hits:
+            held = stance(sentence, start, end, previous_end)
+            previous_end = end
+            if topic not in found or (found[topic][3] != SINCERE and held == SINCERE):
+                found[topic] = (topic, cat, sentence.strip()[:200], held)
     return list(found.values())
 
 
@@ -214,9 +269,25 @@ def extract_tool_calls(messages: list[dict], tools: list[dict]) -> list[tuple[st
     fields = set(target["parameters"]["properties"]) if target else set()
     existing = _existing_by_topic(messages)
     calls = []
-    for topic, category, sentence in find_tech_terms(_human_text(messages)):
+    for topic, category, sentence, held in find_stances(_human_text(messages)):
+        if held in (JOKED, OTHERS) or (held == NEGATED and topic not in existing):
+            continue  # nothing the person holds: a joke, someone else's, or a "not" to nothing
         description = f"Mentioned: {sentence}"
-        if topic in existing:
+        if held == NEGATED:
+            doc_id, doc = existing[topic]
+            if _PATCH_TOOL in functions:
+                patches = [
+                    {"op": "add", "path": "/description", "value": f"No longer: {sentence}"},
+                    {"op": "add", "path": "/interest_level", "value": 10},
+                ]
+                plan = "The person has moved away from it: lower interest_level to 10."
+                calls.append(
+                    (
+                        _PATCH_TOOL,
+                        {"json_doc_id": doc_id, "planned_edits": plan, "patches": patches},
+                    )
+                )
+        elif topic in existing:
             # Already remembered: patch it (refresh the evidence, bump interest) rather than
             # duplicate it; without trustcall's PatchDoc tool on offer, just skip it.
             doc_id, doc = existing[topic]

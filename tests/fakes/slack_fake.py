@@ -127,6 +127,7 @@ class FakeSlack(LoopbackServer):
         self._counter = itertools.count(1)
         self._messages: dict[str, list[dict]] = {}  # channel -> messages, oldest first
         self._replies: dict[tuple[str, str], list[dict]] = {}
+        self._history: dict[str, list[dict]] = {}
         self._hosted: dict[str, _HostedFile] = {}
         self._file_objects: dict[str, dict] = {}
         # Block types this "surface" refuses with invalid_blocks (see refuse_blocks).
@@ -154,6 +155,10 @@ class FakeSlack(LoopbackServer):
 
     def set_replies(self, channel: str, thread_ts: str, messages: list[dict]) -> None:
         self._replies[(channel, thread_ts)] = messages
+
+    def set_history(self, channel: str, messages: list[dict]) -> None:
+        """A channel's messages (oldest first) as conversations.history serves them."""
+        self._history[channel] = messages
 
     def host_file(
         self,
@@ -395,9 +400,29 @@ class FakeSlack(LoopbackServer):
         return {"channel": {"id": "D" + users.split(",")[0].removeprefix("U"), "is_im": True}}
 
     def _conversations_history(self, params: dict) -> dict:
-        channel_messages = self._messages.get(params.get("channel", ""), [])
+        channel = params.get("channel", "")
+        channel_messages = self._history.get(channel) or self._messages.get(channel, [])
         top_level = [m for m in channel_messages if m.get("thread_ts") in (None, m["ts"])]
-        return {"messages": top_level[::-1], "has_more": False}  # newest first, like Slack
+        # As Slack does: between oldest and latest (inclusive only if asked), newest first,
+        # the newest `limit` of them.
+        inclusive = str(params.get("inclusive", "")).lower() in ("true", "1")
+        latest, oldest = params.get("latest"), params.get("oldest")
+        inside = [
+            m
+            for m in top_level
+            if (
+                latest is None
+                or float(m["ts"]) < float(latest)
+                or (inclusive and m["ts"] == latest)
+            )
+            and (
+                oldest is None
+                or float(m["ts"]) > float(oldest)
+                or (inclusive and m["ts"] == oldest)
+            )
+        ][::-1]
+        limit = int(params.get("limit") or 100)
+        return {"messages": inside[:limit], "has_more": len(inside) > limit}
 
     def _views_publish(self, params: dict) -> dict:
         view = _as_json(params.get("view")) or {}

@@ -13,7 +13,6 @@ from bot.jobs.deadlines import FINAL_WORD_S, Deadline
 from bot.settings import Settings
 from bot.slack import answer_blocks
 from bot.slack.delivery import (
-    APOLOGY,
     CUT_OFF,
     MODEL_ERROR,
     OK,
@@ -21,6 +20,7 @@ from bot.slack.delivery import (
     Destination,
     deliver,
 )
+from bot.slack.notices import APOLOGY
 
 DM = Destination("D1", None, "T1", "U1")
 THREAD = Destination("C1", "1700000000.000001", "T1", "U1")

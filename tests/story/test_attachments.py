@@ -64,7 +64,7 @@ def test_an_image_and_a_pdf_become_input_parts_with_their_bytes(fake_slack):
             "file_data": data_url("application/pdf", PDF),
         },
     ]
-    assert result.notes == []
+    assert result.notes() == []
     downloads = [c for c in fake_slack.calls if c.method.startswith("file_download:")]
     assert [c.headers["authorization"] for c in downloads] == [f"Bearer {TOKEN}"] * 2
 
@@ -102,7 +102,9 @@ def test_a_wrong_token_gets_the_sign_in_page_and_the_person_a_friendly_note(fake
     result = read_attachments(files, token="xoxb-revoked", slack_api_url=fake_slack.base_url)
 
     assert result.parts == []
-    assert result.note == "I couldn't download `diagram.png` from Slack, so I answered without it."
+    assert result.note() == (
+        "I couldn't download `diagram.png` from Slack, so I answered without it."
+    )
 
 
 def test_other_types_are_named_in_one_sentence_saying_what_it_reads(fake_slack):
@@ -115,7 +117,7 @@ def test_other_types_are_named_in_one_sentence_saying_what_it_reads(fake_slack):
     result = read(fake_slack, files)
 
     assert len(result.parts) == 1
-    assert result.notes == [
+    assert result.notes() == [
         "I can read images (PNG, JPEG, GIF, WebP) and PDFs, up to 5 files of 10 MB each "
         "(20 MB in all); I skipped `report.docx` and `data.zip`."
     ]
@@ -134,8 +136,8 @@ def test_an_oversize_file_is_skipped_whether_its_size_is_declared_or_not(fake_sl
     result = read(fake_slack, files)
 
     assert [p["filename"] for p in result.parts] == ["fine.pdf"]
-    assert result.note.endswith("I skipped `declared.pdf` and `understated.pdf`.")
-    assert "10 MB each" in result.note
+    assert result.note().endswith("I skipped `declared.pdf` and `understated.pdf`.")
+    assert "10 MB each" in result.note()
 
 
 def test_no_more_than_the_file_limit_is_read(fake_slack):
@@ -144,7 +146,7 @@ def test_no_more_than_the_file_limit_is_read(fake_slack):
     result = read(fake_slack, files)
 
     assert len(result.parts) == MAX_FILES
-    assert result.note.endswith("I skipped `p5.png` and `p6.png`.")
+    assert result.note().endswith("I skipped `p5.png` and `p6.png`.")
 
 
 def test_a_foreign_host_never_receives_the_token(fake_slack, foreign):
@@ -154,7 +156,7 @@ def test_a_foreign_host_never_receives_the_token(fake_slack, foreign):
 
     assert foreign.calls == []  # not even contacted
     assert result.parts == []
-    assert "I couldn't download `cat.png`" in result.note
+    assert "I couldn't download `cat.png`" in result.note()
 
 
 def test_a_redirect_away_from_slack_is_not_followed(fake_slack, foreign):
@@ -164,7 +166,7 @@ def test_a_redirect_away_from_slack_is_not_followed(fake_slack, foreign):
     result = read(fake_slack, files)
 
     assert foreign.calls == []
-    assert result.parts == [] and "couldn't download" in result.note
+    assert result.parts == [] and "couldn't download" in result.note()
 
 
 def test_a_file_event_slack_sent_incomplete_is_looked_up(fake_slack):
@@ -184,20 +186,20 @@ def test_malformed_file_entries_and_a_spent_budget_crash_nothing(fake_slack):
     hosted = fake_slack.host_file("diagram.png", png_bytes(), "image/png")
     malformed = [None, "x", {"mimetype": "image/png", "name": "nourl.png"}]
 
-    assert read(fake_slack, malformed).note == (
+    assert read(fake_slack, malformed).note() == (
         "I couldn't download `nourl.png` from Slack, so I answered without it."
     )
     assert read(fake_slack, [{}]).parts == []
     incomplete = {"id": hosted["id"], "name": "lookup.png", "file_access": "check_file_info"}
-    assert "`lookup.png`" in read(fake_slack, [incomplete], file_info=lambda _: None).note
+    assert "`lookup.png`" in read(fake_slack, [incomplete], file_info=lambda _: None).note()
     late = read(fake_slack, [hosted], budget_s=0)
-    assert late.parts == [] and "couldn't download `diagram.png`" in late.note
+    assert late.parts == [] and "couldn't download `diagram.png`" in late.note()
 
 
 def test_names_are_escaped_for_slack(fake_slack):
     files = [fake_slack.host_file("<b>&`x`.exe", b"MZ", "application/x-msdownload")]
 
-    assert read(fake_slack, files).note.endswith("I skipped `&lt;b&gt;&amp;'x'.exe`.")
+    assert read(fake_slack, files).note().endswith("I skipped `&lt;b&gt;&amp;'x'.exe`.")
 
 
 def test_file_contents_and_names_never_reach_the_logs(fake_slack, caplog):

@@ -86,7 +86,7 @@ def test_a_japanese_reader_is_answered_in_japanese(bot, alices_memories):
     bot.slack.profiles["U1"] = {"locale": "ja-JP"}
     _, url = bot.command("/forget", "work", user="U1")
     (answer,) = bot.responses(url)
-    assert answer["text"].startswith("何も削除していません。")
+    assert answer["text"].startswith("何も消去していません。")
     assert set(_offered(answer)) == {"「Rust」を忘れる", "「Kubernetes」を忘れる"}
 
 

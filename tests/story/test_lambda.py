@@ -1,6 +1,8 @@
 """The Lambda deployment, run as Lambda runs it: Function URL events through
 bot.lambda_handler.handler, async self-invokes captured from a real boto3 client and fed back,
-secrets from (moto's) Secrets Manager, and a database that refuses connections while resuming."""
+secrets from (moto's) Secrets Manager, and a database that refuses connections while resuming.
+Further down: the public function handing jobs to the worker through a loopback Lambda API
+(tests/support/lambda_api.py), and a SnapStart snapshot taken and restored."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import base64
 import json
 import logging
 import os
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -17,6 +21,7 @@ from tests.fakes import FakeSlack
 from tests.fakes._http import LoopbackServer, Reply, Request, json_reply
 from tests.support import slack_requests as sr
 from tests.support.flaky_proxy import FlakyProxy
+from tests.support.lambda_api import FakeLambdaApi
 from tests.support.lambda_events import CapturedInvokes, LambdaContext, function_url_event
 
 SECRET = "signing-secret-from-secrets-manager"
@@ -242,6 +247,8 @@ _ACK_PATH_SLACK_MODULES = {
     "bot.slack.job_builders",
     "bot.slack.notices",
     "bot.slack.memory_views",
+    "bot.slack.digest_views",
+    "bot.slack.whoknows_views",  # the Home tab switch's action_id and the topic limit
     "bot.slack.answer_blocks",
     "bot.slack.block_kit",
     "bot.slack.mrkdwn",
@@ -322,7 +329,30 @@ def test_an_unfilled_app_secret_is_logged_clearly_and_not_raised(aws, monkeypatc
     assert response["statusCode"] == 500
     assert job == {"ok": False}
     err = capfd.readouterr().err
-    assert "the bot cannot start" in err and "SLACK_BOT_TOKEN" in err
+    assert "the bot cannot start" in err and "SLACK_SIGNING_SECRET" in err
+
+
+def test_a_worker_without_its_tokens_says_which_and_raises_nothing(aws, monkeypatch, capfd):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(
+        "SIGNING_SECRET_ID", _secret("memory-bot/signing", {"SLACK_SIGNING_SECRET": SECRET})
+    )
+    monkeypatch.setattr(lambda_handler, "_runtime", None)
+    signer = lambda_handler.JobSigner(SECRET)
+    job = {"kind": "interests", "user_id": "U1", "team_id": "T1", "event_key": "interests:1"}
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        result = lambda_handler.handler(
+            {"memory_bot_job": job, "memory_bot_job_hmac": signer.sign(job)}, LambdaContext()
+        )
+    finally:
+        root.handlers[:], root.level = handlers, level
+    assert result["ok"] is True  # taken: a retry could not do better
+    err = capfd.readouterr().err
+    assert "job could not start" in err and "SLACK_BOT_TOKEN" in err and "OPENAI_API_KEY" in err
+    assert "Traceback" not in err
 
 
 # --- AWS's own sample events, and malformed ones: a short 4xx, one log line, no traceback ------
@@ -820,3 +850,305 @@ def test_a_model_slower_than_the_time_left_gets_the_apology_before_the_deadline(
     (message,) = fake_slack.messages("D1")
     assert "Sorry" in message["text"]
     assert took < 9
+
+
+# --- two functions: the public one hands jobs to the worker through Lambda's API ----------------
+
+PUBLIC_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:memory-bot-slack"
+WORKER_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:memory-bot-worker:live"
+AWS_KEYS = {"access_key": "AKIDLOOPBACK", "secret_key": "loopback-secret"}
+
+
+@pytest.fixture
+def two_functions(monkeypatch, fake_slack, fake_openai, database_url, pool):
+    """The environment both functions run with, secrets set directly: Secrets Manager would
+    follow AWS_ENDPOINT_URL to the loopback Lambda API too. Yields a function that sets the
+    variables for a role."""
+    for name in list(os.environ):
+        if name.startswith("AWS_") or name.endswith("_SECRET_ID"):
+            monkeypatch.delenv(name)
+    common = {
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake_slack.base_url,
+        "BOT_WORKER_FUNCTION": WORKER_ARN,
+        "AWS_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": AWS_KEYS["access_key"],
+        "AWS_SECRET_ACCESS_KEY": AWS_KEYS["secret_key"],
+        "AWS_SESSION_TOKEN": "loopback-session",
+    }
+    worker = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "OPENAI_API_KEY": OPENAI_KEY,
+        "OPENAI_BASE_URL": fake_openai.base_url,
+        "OPENAI_MAX_RETRIES": "0",
+        "DATABASE_URL": database_url,
+        "EMBEDDING_DIMS": "256",
+    }
+
+    def role(*, with_worker_secrets: bool = True, **extra: str) -> None:
+        for name in worker:
+            monkeypatch.delenv(name, raising=False)
+        env = {**common, **(worker if with_worker_secrets else {}), **extra}
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+
+    monkeypatch.setattr(lambda_handler, "_runtime", None)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield role
+    root.handlers[:], root.level = handlers, level
+    if lambda_handler._runtime is not None:
+        lambda_handler._runtime.close()
+
+
+def _dm_event(user: str = "U1", text: str = "I'm learning Rust") -> dict:
+    body = sr.event_body(sr.dm_event(user, text, team_id="T1"), team_id="T1")
+    return function_url_event(body, SECRET)
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL"])
+def test_a_dm_reaches_the_worker_through_the_configured_lambda_endpoint_and_is_answered(
+    two_functions, fake_slack, variable
+):
+    delivered = []
+
+    def run_as_lambda(payload, context):
+        delivered.append((context.invoked_function_arn, lambda_handler.handler(payload, context)))
+
+    with FakeLambdaApi(region="eu-west-1", deliver=run_as_lambda, **AWS_KEYS) as api:
+        two_functions(**{variable: api.root})
+        response = lambda_handler.handler(
+            _dm_event(), LambdaContext(invoked_function_arn=PUBLIC_ARN)
+        )
+        assert response["statusCode"] == 200
+        api.drain()
+    # Signed as Lambda checks it (botocore's signer, in the fake), for the worker's alias.
+    assert api.refusals == []
+    (invocation,) = api.invocations
+    assert invocation.function == WORKER_ARN
+    assert invocation.payload["memory_bot_job"]["kind"] == "reply"
+    assert [(arn, result["ok"]) for arn, result in delivered] == [(WORKER_ARN, True)]
+    (answer,) = fake_slack.messages("D1")
+    assert answer["text"]
+
+
+def test_the_public_function_acks_and_hands_over_with_the_signing_secret_alone(
+    two_functions, fake_slack, fake_openai
+):
+    with FakeLambdaApi(region="eu-west-1", **AWS_KEYS) as api:
+        two_functions(with_worker_secrets=False, AWS_ENDPOINT_URL_LAMBDA=api.root)
+        context = LambdaContext(invoked_function_arn=PUBLIC_ARN)
+        assert lambda_handler.handler(_dm_event(), context)["statusCode"] == 200
+        url = fake_slack.response_url("list")
+        body = sr.command_body("/interests", "", user="U1", team_id="T1", response_url=url)
+        assert (
+            lambda_handler.handler(function_url_event(body, SECRET, form=True), context)[
+                "statusCode"
+            ]
+            == 200
+        )
+    assert [i.payload["memory_bot_job"]["kind"] for i in api.invocations] == ["reply", "interests"]
+    runtime = lambda_handler._runtime
+    assert runtime.settings.slack_bot_token is None and runtime.settings.openai_api_key is None
+    assert runtime.pool is None
+    assert fake_slack.calls == [] and fake_openai.requests == []
+
+
+def test_a_refused_hand_over_tells_a_command_through_its_response_url_and_raises_nothing(
+    two_functions, fake_slack, capfd
+):
+    with FakeLambdaApi(region="eu-west-1", status=500, **AWS_KEYS) as api:
+        two_functions(with_worker_secrets=False, AWS_ENDPOINT_URL_LAMBDA=api.root)
+        context = LambdaContext(invoked_function_arn=PUBLIC_ARN)
+        url = fake_slack.response_url("down")
+        body = sr.command_body("/interests", "", user="U1", team_id="T1", response_url=url)
+        command = lambda_handler.handler(function_url_event(body, SECRET, form=True), context)
+        dm = lambda_handler.handler(_dm_event(), context)
+    assert command["statusCode"] == 200 and dm["statusCode"] == 200
+    (told,) = fake_slack.calls_to("response_url:down")
+    assert "can't reach my memory" in told.params["text"]
+    assert told.params["response_type"] == "ephemeral"
+    # No token to post a DM apology with: logged, and nothing else tried.
+    assert fake_slack.calls_to("chat.postMessage") == []
+    logged = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line[:1] == "{"]
+    failures = [line for line in logged if line["msg"] == "could not hand the job over"]
+    assert [line["job_kind"] for line in failures] == ["interests", "reply"]
+    assert [line["msg"] for line in logged if line["level"] == "ERROR"] == [
+        "could not hand the job over"
+    ] * 2
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ({"AWS_REGION": "xx-nowhere-1"}, "AWS_REGION"),
+        ({"AWS_USE_FIPS_ENDPOINT": "yes"}, "AWS_USE_FIPS_ENDPOINT"),
+        (
+            {"AWS_ENDPOINT_URL_LAMBDA": "http://127.0.0.1:9", "AWS_USE_DUALSTACK_ENDPOINT": "true"},
+            "AWS_USE_DUALSTACK_ENDPOINT",
+        ),
+    ],
+)
+def test_an_endpoint_setting_no_sdk_accepts_stops_the_start_clearly(
+    two_functions, capfd, setting, named
+):
+    two_functions(with_worker_secrets=False, **setting)
+    response = lambda_handler.handler(_dm_event(), LambdaContext(invoked_function_arn=PUBLIC_ARN))
+    assert response["statusCode"] == 500
+    err = capfd.readouterr().err
+    assert "the bot cannot start" in err and named in err and "Traceback" not in err
+
+
+# --- SnapStart: a restored copy of the worker's snapshot ------------------------------------------
+
+
+def _fake_snapshot_restore_py() -> types.ModuleType:
+    """The runtime's snapshot_restore_py, recording what is registered."""
+    module = types.ModuleType("snapshot_restore_py")
+    module.before, module.after = [], []
+    module.register_before_snapshot = module.before.append
+    module.register_after_restore = module.after.append
+    return module
+
+
+def _take_snapshot(hooks: types.ModuleType) -> None:
+    for hook in reversed(hooks.before):  # the runtime runs them in reverse order
+        hook()
+
+
+def _restore(hooks: types.ModuleType) -> None:
+    for hook in hooks.after:
+        hook()
+
+
+def _backend_pids(pool) -> set[int]:
+    """The server process behind each connection the pool holds (all idle between jobs)."""
+    connections = [pool.getconn() for _ in range(pool.get_stats()["pool_size"])]
+    try:
+        return {c.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"] for c in connections}
+    finally:
+        for connection in connections:
+            pool.putconn(connection)
+
+
+def _still_running(pool, pids: set[int], timeout: float = 5.0) -> set[int]:
+    """Which of these server processes are still there, once closed ones have had time to go."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", (list(pids),)
+            ).fetchall()
+        running = {row["pid"] for row in rows}
+        if not running or time.monotonic() > deadline:
+            return running
+        time.sleep(0.05)
+
+
+def test_a_restored_snapshot_has_its_own_connections_clients_and_randomness_and_answers(
+    deployment, fake_slack, pool, monkeypatch
+):
+    import random
+
+    hooks = _fake_snapshot_restore_py()
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", hooks)
+    lambda_handler._prepare_snapshot()
+    assert (len(hooks.before), len(hooks.after)) == (1, 1)
+
+    # A worker that has run a job, with connections open, as a runtime built before the
+    # snapshot would be.
+    deployment.dm("U1", "I'm learning Rust")
+    deployment.run_async_invokes()
+    old = lambda_handler._runtime
+    old_pids = _backend_pids(old.pool)
+    assert old_pids
+
+    _take_snapshot(hooks)
+    # Nothing connected goes into the snapshot, and no client or secret either.
+    assert lambda_handler._runtime is None and old.pool.closed
+    assert _still_running(pool, old_pids) == set()
+    snapshot = random.getstate()
+
+    # Two copies restored from the one snapshot draw different numbers...
+    _restore(hooks)
+    first_copy = [random.random() for _ in range(3)]
+    random.setstate(snapshot)
+    _restore(hooks)
+    second_copy = [random.random() for _ in range(3)]
+    assert first_copy != second_copy
+    # ...which without the hook they would not.
+    random.setstate(snapshot)
+    unrenewed = [random.random() for _ in range(3)]
+    random.setstate(snapshot)
+    assert unrenewed == [random.random() for _ in range(3)]
+
+    # The copy's first job builds everything anew, and is answered.
+    deployment.dm("U1", "What should I learn next?")
+    assert deployment.run_async_invokes() == 1
+    new = lambda_handler._runtime
+    assert new is not old and new.slack() is not old.slack()
+    assert new.worker() is not old._worker
+    new_pids = _backend_pids(new.pool)
+    assert new_pids and not new_pids & old_pids
+    assert len(fake_slack.messages("D1")) == 2
+
+
+def test_only_a_snapstart_init_primes_the_worker_and_registers_the_hooks(tmp_path):
+    """A fresh interpreter importing the handler as Lambda's init does: under SnapStart the
+    worker's libraries load and the hooks register, without a single connection; otherwise
+    (the public function's init) neither."""
+    import subprocess
+
+    (tmp_path / "snapshot_restore_py.py").write_text(
+        "before, after = [], []\n"
+        "register_before_snapshot = before.append\n"
+        "register_after_restore = after.append\n"
+    )
+    driver = """
+import json, socket, sys
+connects = []
+real_connect = socket.socket.connect
+def connect(self, address):
+    connects.append(str(address))
+    return real_connect(self, address)
+socket.socket.connect = connect
+import bot.lambda_handler
+import snapshot_restore_py as hooks
+heavy = ("openai", "langchain_openai", "langmem", "langgraph.store.postgres", "psycopg_pool",
+         "boto3")
+print(json.dumps({"loaded": sorted(m for m in heavy if m in sys.modules),
+                  "hooks": [len(hooks.before), len(hooks.after)], "connects": connects}))
+"""
+    outcomes = {}
+    for init in ("snap-start", "on-demand"):
+        result = subprocess.run(
+            [sys.executable, "-c", driver],
+            env={
+                "PATH": os.environ["PATH"],
+                "PYTHONPATH": str(tmp_path),
+                "AWS_LAMBDA_INITIALIZATION_TYPE": init,
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        assert result.returncode == 0, result.stderr
+        outcomes[init] = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcomes["snap-start"] == {
+        "loaded": sorted(
+            [
+                "openai",
+                "langchain_openai",
+                "langmem",
+                "langgraph.store.postgres",
+                "psycopg_pool",
+                "boto3",
+            ]
+        ),
+        "hooks": [1, 1],
+        "connects": [],
+    }
+    assert outcomes["on-demand"] == {"loaded": [], "hooks": [0, 0], "connects": []}

@@ -15,7 +15,7 @@ from bot.memory.schema import MEMORY_ROOT
 from bot.slack import memory_views
 from tests.fakes.openai_fake import fake_embedding
 from tests.support import slack_requests as sr
-from tests.support.harness import ack_text, wire_bot
+from tests.support.harness import wire_bot
 
 
 def _instructions(bot) -> str:
@@ -486,6 +486,6 @@ def _person_rows(pool, user: str) -> int:
         ).fetchone()["n"]
 
 
-def test_ack_text_helper_is_used(bot):
-    ack, _ = bot.command("/interests", "help", user="U1")
-    assert "Forget what you learned from this" in ack_text(ack)
+def test_the_help_names_the_message_shortcut(bot):
+    _, url = bot.command("/interests", "help", user="U1")
+    assert "Forget what you learned from this" in bot.last_response_text(url)

@@ -15,7 +15,7 @@ from bot.db.storage import open_pool
 from bot.slack.notices import APOLOGY
 from bot.wiring import build_app, build_worker, slack_client
 from tests.support import slack_requests as sr
-from tests.support.harness import Bot, ack_text, wire_bot
+from tests.support.harness import Bot, wire_bot
 
 
 def _bot_messages(bot, channel="D1"):
@@ -148,12 +148,12 @@ def test_a_bad_signature_is_rejected(bot):
 
 
 def test_unknown_subcommands_and_help_answer_with_usage(bot):
-    ack, _ = bot.command("/interests", "frobnicate", user="U1")
-    assert "/interests export" in ack_text(ack)
-    ack, _ = bot.command("/interests", "help", user="U1")
-    assert "/forget <words>" in ack_text(ack)
-    ack, _ = bot.command("/forget", "help", user="U1")
-    assert "/forget <words>" in ack_text(ack)
+    _, url = bot.command("/interests", "frobnicate", user="U1")
+    assert "/interests export" in bot.last_response_text(url)
+    _, url = bot.command("/interests", "help", user="U1")
+    assert "/forget <words>" in bot.last_response_text(url)
+    _, url = bot.command("/forget", "help", user="U1")
+    assert "/forget <words>" in bot.last_response_text(url)
 
 
 class _Recorder:

@@ -78,10 +78,18 @@ def test_serve_answers_a_dm_and_a_command_over_socket_mode(served_bot, fake_slac
     (listing,) = fake_slack.wait_for("response_url:sm", timeout=30)
     assert "Rust" in json.dumps(listing.params)
 
-    # An ack that carries an answer (the /forget confirmation) travels back over the socket.
+    # /forget asks first, through response_url: only the worker knows the person's language.
     body = sr.command_body("/forget", "", user="U1", team_id="T1", response_url=url)
-    ack = served_bot.ack(served_bot.send("slash_commands", dict(parse_qsl(body))))
-    assert "forget_all_confirm" in json.dumps(ack["payload"])
+    served_bot.ack(served_bot.send("slash_commands", dict(parse_qsl(body))))
+    (_, confirmation) = fake_slack.wait_for("response_url:sm", count=2, timeout=30)
+    assert "forget_all_confirm" in json.dumps(confirmation.params)
+
+    # An ack that carries an answer (the memory editor's errors) travels back over the socket.
+    view = {"callback_id": "memory_editor", "private_metadata": "{}"}
+    body = sr.view_submission_body(user="U1", team_id="T1", view=view, values={})
+    payload = json.loads(dict(parse_qsl(body))["payload"])
+    ack = served_bot.ack(served_bot.send("interactive", payload))
+    assert ack["payload"]["response_action"] == "errors" and "topic" in ack["payload"]["errors"]
 
 
 def test_serve_says_it_is_connected_once_it_is_and_is_quiet_otherwise(

@@ -11,6 +11,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.conversation.llm import openai_client
 from bot.jobs.dispatch import ThreadDispatcher
+from bot.jobs.worker import Worker
 from bot.settings import Settings
 from bot.wiring import build_app, build_worker, slack_client
 from tests.support import slack_requests as sr
@@ -45,7 +46,14 @@ def wire_bot(settings: Settings, pool, fake_slack, fake_openai) -> Bot:
     worker = build_worker(settings, slack=slack, pool=pool, openai=openai_client(settings))
     dispatcher = ThreadDispatcher(worker.run)
     app = build_app(settings, client=slack, submit=dispatcher.submit)
-    return Bot(app=app, dispatcher=dispatcher, slack=fake_slack, openai=fake_openai, pool=pool)
+    return Bot(
+        app=app,
+        dispatcher=dispatcher,
+        slack=fake_slack,
+        openai=fake_openai,
+        pool=pool,
+        worker=worker,
+    )
 
 
 @dataclass
@@ -55,6 +63,7 @@ class Bot:
     slack: object  # FakeSlack
     openai: object  # FakeOpenAI
     pool: object
+    worker: Worker | None = None  # for tasks the schedule would start (bot.jobs.worker.Worker)
 
     # --- sending what Slack sends ----------------------------------------------------------
 

@@ -153,3 +153,79 @@ def message_shortcut_body(
         "action_ts": new_ts(),
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def message_changed_event(
+    user: str,
+    old_text: str,
+    new_text: str,
+    *,
+    ts: str,
+    team_id: str,
+    channel: str = "D1",
+    channel_type: str = "im",
+    **message_fields,
+) -> dict:
+    """Slack's event for an edited message: `message.ts` is the original message's."""
+    edited_at = new_ts()
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "channel": channel,
+        "channel_type": channel_type,
+        "ts": edited_at,
+        "event_ts": edited_at,
+        "message": {
+            "type": "message",
+            "user": user,
+            "text": new_text,
+            "team": team_id,
+            "ts": ts,
+            "edited": {"user": user, "ts": edited_at},
+            **message_fields,
+        },
+        "previous_message": {
+            "type": "message",
+            "user": user,
+            "text": old_text,
+            "team": team_id,
+            "ts": ts,
+        },
+    }
+
+
+def message_deleted_event(
+    user: str, text: str, *, ts: str, team_id: str, channel: str = "D1", channel_type: str = "im"
+) -> dict:
+    deleted_at = new_ts()
+    return {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "channel": channel,
+        "channel_type": channel_type,
+        "deleted_ts": ts,
+        "ts": deleted_at,
+        "event_ts": deleted_at,
+        "previous_message": {
+            "type": "message",
+            "user": user,
+            "text": text,
+            "team": team_id,
+            "ts": ts,
+        },
+    }
+
+
+def app_home_opened_event(
+    user: str, *, tab: str = "messages", channel: str = "D1", viewing: str | None = None
+) -> dict:
+    """The agent experience's "opened the DM" (tab messages) or the Home tab (tab home);
+    `viewing` is the channel Slack says the person has open (its context entities)."""
+    event = {"type": "app_home_opened", "user": user, "channel": channel, "tab": tab}
+    event["event_ts"] = new_ts()
+    if viewing:
+        entity = {"type": "slack#/types/channel_id", "value": viewing, "team_id": "T1"}
+        event["context"] = {"entities": [entity]}
+    return event

@@ -7,7 +7,10 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from tests.fakes import FakeOpenAI
+from tests.unit.cli.conftest import run_bot
 
 
 def test_a_terminal_conversation_forms_memories_uses_them_and_forgets(
@@ -98,3 +101,46 @@ def test_chat_that_loses_the_network_says_what_failed_in_one_line_each(
     assert "(forgetting failed: OpenAI can't be reached; try again)" in out
     assert "Nothing remembered yet." in out  # the database still answers
     assert "Traceback" not in out
+
+
+def test_chat_answers_help_itself_listing_what_it_understands(fake_openai, database_url, pool):
+    result = run_bot(
+        "chat",
+        "--user",
+        "alice",
+        env=_chat_env(fake_openai.base_url, database_url, "/tmp"),
+        stdin="/help\n/nonsense\n/quit\n",
+    )
+    assert result.returncode == 0, result.stderr
+    for command in ("/interests", "/forget WORDS", "/forget", "/help", "/quit"):
+        assert f"\n  {command} " in result.stdout
+    assert "there is no /nonsense here; /help lists what I understand" in result.stdout
+    assert fake_openai.bodies("responses") == []  # neither line went to the model
+    assert "bot>" not in result.stdout
+
+
+@pytest.fixture(scope="module")
+def embedded_chat(fake_openai, tmp_path_factory):
+    """`bot chat` on its own embedded database, from a folder that is not the project's, in an
+    environment without XDG_RUNTIME_DIR (containers, `sudo`, cron)."""
+    data_dir = tmp_path_factory.mktemp("chat") / "data"
+    env = {
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": fake_openai.base_url,
+        "BOT_DATA_DIR": str(data_dir),
+        "EMBEDDING_DIMS": "256",
+    }
+    result = run_bot("chat", "--user", "alice", env=env, stdin="/quit\n", cwd=data_dir.parent)
+    assert result.returncode == 0, result.stderr
+    return data_dir, result
+
+
+def test_chat_says_where_its_memories_are_kept(embedded_chat):
+    data_dir, result = embedded_chat
+    assert result.stdout.startswith(f"Chatting as alice, with memories in {data_dir} ")
+    assert (data_dir / "pg").is_dir()
+
+
+def test_the_embedded_database_starts_without_warnings(embedded_chat):
+    _, result = embedded_chat
+    assert result.stderr == ""  # no RuntimeDirWarning about XDG_RUNTIME_DIR

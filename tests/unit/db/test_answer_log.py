@@ -84,6 +84,7 @@ def test_a_normal_answer_is_one_row_of_ids_and_numbers(log_pool):
         "answer_ts",
         "model",
         "outcome",
+        "kind",  # "answer" or "digest", held to those by a CHECK
     }
 
 

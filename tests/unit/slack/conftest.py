@@ -7,6 +7,7 @@ import pytest
 
 from bot.conversation.llm import openai_client
 from bot.memory.installation import Installation
+from bot.slack.profiles import Profiles
 from bot.wiring import build_conversation, slack_client, slack_webhooks
 
 INSTALLATION = Installation(
@@ -22,6 +23,11 @@ def memories(settings, pool):
 @pytest.fixture
 def slack(settings):
     return slack_client(settings)
+
+
+@pytest.fixture
+def profiles(slack):
+    return Profiles(slack)
 
 
 @pytest.fixture

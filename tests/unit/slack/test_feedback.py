@@ -6,14 +6,17 @@ import pytest
 
 from bot.db import answer_log
 from bot.db.answer_log import AnswerRecord
+from bot.i18n.catalogue import translator
 from bot.slack import answer_blocks
 from bot.slack.feedback import AnswerFeedback
 from tests.unit.slack.conftest import INSTALLATION
 
 
 @pytest.fixture
-def feedback(slack, pool):
-    return AnswerFeedback(slack=slack, pool=pool, installation=lambda: INSTALLATION)
+def feedback(slack, pool, profiles):
+    return AnswerFeedback(
+        slack=slack, pool=pool, installation=lambda: INSTALLATION, profiles=profiles
+    )
 
 
 @pytest.fixture
@@ -64,3 +67,10 @@ def test_someone_elses_click_changes_nothing(feedback, answer, pool, fake_slack)
 def test_a_forged_value_is_ignored(feedback, answer, pool):
     feedback.record(_click("U1", "<script>"))
     assert _stored(pool) is None
+
+
+def test_the_thanks_is_in_the_persons_language(feedback, answer, fake_slack):
+    fake_slack.profiles["U1"] = {"locale": "ja-JP"}
+    feedback.record(_click("U1", answer_blocks.BAD))
+    [thanks] = fake_slack.calls_to("chat.postEphemeral")
+    assert thanks.params["text"] == translator("ja-JP")("feedback.thanks_bad")

@@ -13,7 +13,7 @@ from tests.unit.slack.conftest import INSTALLATION
 
 
 @pytest.fixture
-def home(slack, memories, pool):
+def home(slack, memories, pool, profiles):
     return HomePublisher(
         slack=slack,
         memories=lambda: memories,
@@ -22,6 +22,7 @@ def home(slack, memories, pool):
         installation=lambda: INSTALLATION,
         cap=2,
         ttl_days=365,
+        profiles=profiles,
     )
 
 

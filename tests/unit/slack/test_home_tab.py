@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from bot.memory.preferences import Preferences
 from bot.memory.schema import Memory
 from bot.memory.service import Page
-from bot.slack import home_tab, memory_views
+from bot.slack import home_tab, memory_views, whoknows_views
 
 
 def _text(view: dict) -> str:
@@ -43,7 +43,24 @@ def test_private_memories_are_marked_and_the_switches_show_the_settings():
     assert switches == {
         memory_views.LEARNING_TOGGLE: False,
         memory_views.PRIVATE_IN_CHANNELS_TOGGLE: True,
+        whoknows_views.FINDABLE_TOGGLE: False,
     }
+    assert "You're not findable" in text
+
+
+def test_the_findable_switch_says_what_others_see():
+    view = home_tab.view(Page([], 0, None), Preferences(findable=True), cap=200, ttl_days=0)
+    (switch,) = [
+        element
+        for block in view["blocks"]
+        for element in block.get("elements", [])
+        if element.get("action_id") == whoknows_views.FINDABLE_TOGGLE
+    ]
+    assert switch["initial_options"]
+    assert (
+        "your name, the topics you've talked about in public channels, and links to those "
+        "messages" in _text(view)
+    )
 
 
 def test_a_full_memory_names_what_was_let_go():

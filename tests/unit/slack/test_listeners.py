@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from bot.slack import listeners, memory_views
-from bot.slack.delivery import APOLOGY
+from bot.i18n.catalogue import translator
+from bot.slack.notices import APOLOGY
 from bot.wiring import build_app, slack_client
 from tests.support import slack_requests as sr
 from tests.support.harness import Bot
@@ -73,29 +71,32 @@ def test_a_mention_is_answered_in_a_thread_under_it(listening):
     assert job["in_dm"] is False
 
 
-def test_an_unknown_interests_argument_gets_help_in_the_ack_and_no_job(listening):
+def test_an_unknown_interests_argument_is_acked_empty_and_answered_by_the_worker(listening):
     response = listening.command("/interests", "bananas")
     assert response.status == 200
-    text = response.body
-    assert "I don't know `/interests bananas`" in text
-    assert memory_views.INTERESTS_HELP in text
-    assert listening.jobs == []
+    # The ack can't know the person's language (only users.info says it): the worker answers.
+    assert response.body == ""
+    [job] = listening.jobs
+    assert (job["kind"], job["topic"], job["asked"]) == ("help", "interests_unknown", "bananas")
+    assert job["response_url"] and job["user_id"] == "U1"
 
 
-def test_forget_with_no_words_asks_to_confirm_before_anything_runs(listening):
+def test_forget_with_no_words_hands_over_the_question_and_erases_nothing(listening):
     response = listening.command("/forget")
-    action_ids = {
-        element.get("action_id")
-        for block in json.loads(response.body)["blocks"]
-        for element in block.get("elements", [])
-    }
-    assert memory_views.FORGET_ALL_CONFIRM in action_ids
-    assert listening.jobs == []
+    assert response.body == ""
+    [job] = listening.jobs
+    assert job["kind"] == "confirm_forget_all"
 
 
-def test_forget_help_is_answered_in_the_ack(listening):
-    response = listening.command("/forget", "help")
-    assert response.body == listeners.FORGET_HELP
+def test_help_and_too_many_words_become_help_jobs(listening):
+    listening.command("/forget", "help")
+    listening.command("/interests", "HELP")
+    listening.command("/forget", "word " * 60)
+    assert [(j["kind"], j["topic"]) for j in listening.jobs] == [
+        ("help", "forget"),
+        ("help", "interests"),
+        ("help", "forget_too_long"),
+    ]
 
 
 def test_requests_the_bot_does_not_use_are_acknowledged_not_refused(listening):
@@ -103,10 +104,11 @@ def test_requests_the_bot_does_not_use_are_acknowledged_not_refused(listening):
         "someone_elses_button", user="U1", team_id="T1", response_url=None
     )
     assert listening.send(unknown_action, form=True).status == 200
+    assert listening.jobs == []
     response = listening.command("/weather")
     assert response.status == 200
-    assert "I don't handle `/weather`" in response.body
-    assert listening.jobs == []
+    [job] = listening.jobs
+    assert (job["kind"], job["topic"], job["asked"]) == ("help", "command_unknown", "/weather")
 
 
 def test_a_refused_hand_over_still_tells_the_person(settings, fake_slack):
@@ -116,3 +118,11 @@ def test_a_refused_hand_over_still_tells_the_person(settings, fake_slack):
     [posted] = fake_slack.calls_to("chat.postMessage")
     assert posted.params["channel"] == "D1"
     assert posted.params["text"] == APOLOGY
+
+
+def test_a_refused_hand_over_apologises_in_the_persons_language(settings, fake_slack):
+    fake_slack.profiles["U1"] = {"locale": "ja-JP"}
+    listening = _Listening(settings, fake_slack, refuse=True)
+    listening.send(sr.event_body(sr.dm_event("U1", "hi", team_id="T1"), team_id="T1"))
+    [posted] = fake_slack.calls_to("chat.postMessage")
+    assert posted.params["text"] == translator("ja-JP")("notice.apology")

@@ -14,7 +14,7 @@ from tests.unit.slack.conftest import INSTALLATION
 
 
 @pytest.fixture
-def commands(slack, memories, pool, webhook):
+def commands(slack, memories, pool, webhook, profiles):
     home = HomePublisher(
         slack=slack,
         memories=lambda: memories,
@@ -23,6 +23,7 @@ def commands(slack, memories, pool, webhook):
         installation=lambda: INSTALLATION,
         cap=200,
         ttl_days=365,
+        profiles=profiles,
     )
     return MemoryCommands(
         slack=slack,
@@ -31,6 +32,7 @@ def commands(slack, memories, pool, webhook):
         installation=lambda: INSTALLATION,
         webhook=webhook,
         home=home,
+        profiles=profiles,
     )
 
 
