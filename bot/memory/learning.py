@@ -77,6 +77,10 @@ class Learner:
         self._built_manager: Any = None
         self._preparing: threading.Thread | None = None
 
+    def prepare(self) -> None:
+        """Load LangMem and build the extraction model now, if not yet done."""
+        self._manager()
+
     def prepare_in_background(self) -> None:
         """Start loading LangMem and the extraction model on a thread of its own, once: called
         when an answer has started, so learning after it doesn't wait for the imports."""
@@ -90,7 +94,7 @@ class Learner:
 
     def _prepare_quietly(self) -> None:
         try:
-            self._manager()
+            self.prepare()
         except Exception:  # noqa: BLE001 - learn() builds it again and reports the failure
             log.warning("could not prepare learning ahead", exc_info=True)
 
