@@ -73,7 +73,7 @@ dist/lambda.zip: requirements/lambda.txt scripts/package_lambda.py $(shell find 
 
 bench: $(VENV)/.dev dist/lambda.zip  ## Print the benchmark tables (quick defaults)
 	@status=0; for run in lambda_perf message_cost memory_scale turn_latency write_guard \
-		who_knows "digest_fanout --quick" "memory_quality --fake"; do \
+		who_knows load "digest_fanout --quick" "memory_quality --fake"; do \
 		echo "$(PY) -m benchmarks.$$run"; $(PY) -m benchmarks.$$run || status=1; \
 	done; exit $$status
 

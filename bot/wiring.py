@@ -21,7 +21,6 @@ from bot.slack import listeners
 from bot.slack.listeners import Submit
 
 if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
     from openai import OpenAI
     from psycopg_pool import ConnectionPool
 
@@ -95,9 +94,11 @@ def build_worker(
     slack: WebClient,
     pool: ConnectionPool,
     openai: OpenAI | None = None,
-    chat_model: BaseChatModel | None = None,
     database_ready: DatabaseReady = lambda **_: True,
+    warm: bool = False,
 ) -> Worker:
+    """`warm`: load the conversation's libraries now, in the background (a long-running
+    process); otherwise the first job does, after it has shown the person it is working."""
     from bot.conversation.catch_up import CatchUp
     from bot.conversation.edits import MessageEdits
     from bot.conversation.llm import Responder, openai_client
@@ -125,11 +126,13 @@ def build_worker(
     # Each person's language and time zone, asked of Slack once per person per hour.
     profiles = Profiles(slack)
     model_client = _once(lambda: openai or openai_client(settings))
-    conversation = _once(
-        lambda: build_conversation(
-            settings, pool=pool, openai=model_client(), chat_model=chat_model
-        )
-    )
+    conversation = _once(lambda: build_conversation(settings, pool=pool, openai=model_client()))
+    if warm:
+        threading.Thread(
+            target=lambda: conversation().learner.prepare_in_background(),
+            name="warm-up",
+            daemon=True,
+        ).start()
     prefs = PreferenceStore(pool)
     watermarks = Watermarks(pool)
     scopes = ScopeProvider(
@@ -374,7 +377,6 @@ def build_conversation(
     *,
     pool: ConnectionPool,
     openai: OpenAI | None = None,
-    chat_model: BaseChatModel | None = None,
 ) -> Conversation:
     from bot.conversation.core import Conversation
     from bot.conversation.llm import Responder, extraction_model, openai_client
@@ -393,7 +395,7 @@ def build_conversation(
         Learner(
             stores,
             pool,
-            chat_model or extraction_model(settings),
+            lambda: extraction_model(settings),
             max_per_person=settings.memory_max_per_person,
             ttl_minutes=settings.memory_ttl_minutes,
         ),

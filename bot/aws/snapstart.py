@@ -47,7 +47,8 @@ def prime() -> None:
     # Never opened: building the bot's objects reads no connection from it.
     pool = ConnectionPool("", open=False)
     build_worker(settings, slack=WebClient(token="priming-only"), pool=pool)
-    build_conversation(settings, pool=pool)
+    # Learning's libraries load after a job's answer has started; in the snapshot, at once.
+    build_conversation(settings, pool=pool).learner.prepare()
     for name in LATE_LIBRARIES:
         importlib.import_module(name)
     _prime_openai()

@@ -115,8 +115,12 @@ class ChatSession:
     def _forget(self, words: str) -> None:
         memories = self._conversation.memories
         if words:
-            gone = memories.forget_matching(LOCAL_TEAM, self._user, words)
-            print(f"Forgot {len(gone)}: " + ", ".join(m.topic for m in gone))
+            found = memories.forget_matching(LOCAL_TEAM, self._user, words)
+            gone = ", ".join(m.topic for m in found.forgotten)
+            print(f"Forgot {len(found.forgotten)}: {gone}")
+            if found.offered:
+                kept = ", ".join(m.topic for m in found.offered)
+                print(f"  (only mentioned in: {kept}; kept. /forget <topic> forgets one)")
         else:
             print(f"Forgot everything ({memories.forget_all(LOCAL_TEAM, self._user)}).")
 

@@ -22,12 +22,13 @@ def where(settings: Settings) -> str:
     return f"{settings.data_dir} (embedded PostgreSQL)"
 
 
-def open_database(settings: Settings) -> ConnectionPool:
-    from bot.db.storage import embedded_database_url, migrate, open_pool
+def open_database(settings: Settings, *, concurrent_jobs: int = 1) -> ConnectionPool:
+    """A pool for up to `concurrent_jobs` jobs at once (bot.db.storage.pool_size)."""
+    from bot.db.storage import embedded_database_url, migrate, open_pool, pool_size
 
     url = settings.database_url or embedded_database_url(settings.data_dir)
     _connect_once(url)
-    pool = open_pool(url, connect_timeout=CONNECT_TIMEOUT_S)
+    pool = open_pool(url, max_size=pool_size(concurrent_jobs), connect_timeout=CONNECT_TIMEOUT_S)
     migrate(pool, settings.embedding_dims)
     return pool
 

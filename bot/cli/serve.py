@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_S = 24 * 60 * 60
 DIGEST_INTERVAL_S = 60 * 60
-SERVE_WORKERS = 4
+# Jobs `bot serve` runs at once. They mostly wait on Slack and the model, so threads are cheap;
+# the database pool is sized from this (bot.db.storage.pool_size). See benchmarks/load.py.
+SERVE_WORKERS = 16
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -33,9 +35,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.jobs.dispatch import ThreadDispatcher
     from bot.wiring import build_app, build_worker, slack_client
 
-    pool = open_database(settings)
+    # The sweep and the digest run's scheduling go beside the jobs: two more at once.
+    pool = open_database(settings, concurrent_jobs=SERVE_WORKERS + 2)
     slack = slack_client(settings)
-    worker = build_worker(settings, slack=slack, pool=pool)
+    worker = build_worker(settings, slack=slack, pool=pool, warm=True)
     dispatcher = ThreadDispatcher(worker.run, max_workers=SERVE_WORKERS)
     app = build_app(settings, client=slack, submit=dispatcher.submit, socket_mode=True)
     socket_mode = SocketModeHandler(app, settings.slack_app_token)

@@ -1,6 +1,6 @@
 """One streamed answer from the Responses API: its text as it arrives, then how it went.
 
-Event shapes are openai-python's (openai.types.responses): text comes in
+Events arrive as the API's JSON objects (the shapes of openai.types.responses): text comes in
 `response.output_text.delta`, citations in `response.output_text.annotation.added`
 (`url_citation`), web searches as `web_search_call` output items (added, then
 `response.web_search_call.in_progress/searching/completed`, then done with the action that
@@ -53,7 +53,7 @@ class Usage:
     cached_tokens: int = 0
 
 
-Events = AbstractContextManager[Iterable[Any]]
+Events = AbstractContextManager[Iterable[dict[str, Any]]]
 
 
 class AnswerStream:
@@ -83,7 +83,7 @@ class AnswerStream:
         self._listeners: list[Callable[[str], None]] = []
         self._search_listeners: list[Callable[[WebSearch], None]] = []
         self._status: str | None = None
-        self._part_offsets: dict[tuple[str, int], int] = {}
+        self._part_offsets: dict[tuple[Any, Any], int] = {}
         self._searches: dict[str, WebSearch] = {}
         self.model = model
         self.text = ""
@@ -140,54 +140,59 @@ class AnswerStream:
 
     # --- one event at a time ------------------------------------------------------------
 
-    def _take(self, event: Any) -> str:
-        kind = event.type
+    def _take(self, event: dict[str, Any]) -> str:
+        kind = event.get("type") or ""
         if kind == "response.output_text.delta":
-            self._part_offsets.setdefault((event.item_id, event.content_index), len(self.text))
-            self.text += event.delta
-            return event.delta
+            part = (event.get("item_id"), event.get("content_index"))
+            self._part_offsets.setdefault(part, len(self.text))
+            delta = event.get("delta") or ""
+            self.text += delta
+            return delta
         if kind == "response.output_text.annotation.added":
             self._cite(event)
-        elif kind in _ITEM_EVENTS and event.item.type == "web_search_call":
-            self._searching(event.item.id, event.item.status, _query(event.item))
+        elif kind in _ITEM_EVENTS and (event.get("item") or {}).get("type") == "web_search_call":
+            item = event["item"]
+            self._searching(item.get("id"), item.get("status"), _query(item))
         elif kind == "response.web_search_call.searching":
-            self._searching(event.item_id, "searching")
+            self._searching(event.get("item_id"), "searching")
         elif kind.startswith("response.web_search_call."):
             # in_progress repeats what the added item said; completed comes again, with the
             # query, in the item's done event.
-            self._searching(event.item_id, None)
+            self._searching(event.get("item_id"), None)
         elif kind == "response.created":
-            self.model = event.response.model or self.model
+            self.model = (event.get("response") or {}).get("model") or self.model
         elif kind == "response.completed":
-            self._finish(event.response)
+            self._finish(event.get("response") or {})
             self.completed = True
         elif kind == "response.incomplete":
-            self._finish(event.response)
-            details = event.response.incomplete_details
-            self.cut_off = (details and details.reason) or "incomplete"
+            response = event.get("response") or {}
+            self._finish(response)
+            self.cut_off = (response.get("incomplete_details") or {}).get("reason") or "incomplete"
         elif kind == "response.failed":
-            error = event.response.error
-            raise ModelError(f"response failed: {error.code if error else 'unknown'}")
+            error = (event.get("response") or {}).get("error") or {}
+            raise ModelError(f"response failed: {error.get('code') or 'unknown'}")
         elif kind == "error":
-            raise ModelError(f"error event: {event.code}")
+            raise ModelError(f"error event: {event.get('code')}")
         return ""
 
-    def _cite(self, event: Any) -> None:
-        annotation = event.annotation
-        if annotation is None or annotation.type != "url_citation":
+    def _cite(self, event: dict[str, Any]) -> None:
+        annotation = event.get("annotation") or {}
+        if annotation.get("type") != "url_citation" or not annotation.get("url"):
             return
         # Offsets are within one content part; the text here runs all parts together.
-        base = self._part_offsets.get((event.item_id, event.content_index), 0)
+        base = self._part_offsets.get((event.get("item_id"), event.get("content_index")), 0)
         self.citations.append(
             Citation(
-                url=annotation.url,
-                title=annotation.title or annotation.url,
-                start=base + annotation.start_index,
-                end=base + annotation.end_index,
+                url=annotation["url"],
+                title=annotation.get("title") or annotation["url"],
+                start=base + int(annotation.get("start_index") or 0),
+                end=base + int(annotation.get("end_index") or 0),
             )
         )
 
-    def _searching(self, item_id: str, status: str | None, query: str | None = None) -> None:
+    def _searching(self, item_id: Any, status: Any, query: str | None = None) -> None:
+        item_id = str(item_id or "")
+        status = status if isinstance(status, str) else None
         before = self._searches.get(item_id)
         search = WebSearch(
             item_id,
@@ -206,28 +211,30 @@ class AnswerStream:
         self._status = status
         _tell(self._listeners, status)
 
-    def _finish(self, response: Any) -> None:
-        self.model = response.model or self.model
-        usage = response.usage
-        if usage is not None:
-            details = usage.input_tokens_details
+    def _finish(self, response: dict[str, Any]) -> None:
+        self.model = response.get("model") or self.model
+        usage = response.get("usage")
+        if usage:
+            details = usage.get("input_tokens_details") or {}
             self.usage = Usage(
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                cached_tokens=(details.cached_tokens if details else 0) or 0,
+                input_tokens=usage.get("input_tokens") or 0,
+                output_tokens=usage.get("output_tokens") or 0,
+                cached_tokens=details.get("cached_tokens") or 0,
             )
 
 
 _ITEM_EVENTS = ("response.output_item.added", "response.output_item.done")
 
 
-def _query(item: Any) -> str | None:
+def _query(item: dict[str, Any]) -> str | None:
     """What a web_search_call searched for: its action's query (or first of its queries), which
     the API fills in once the search is done; an open_page or find_in_page action has none."""
-    action = getattr(item, "action", None)
-    if action is None or getattr(action, "type", None) != "search":
+    action = item.get("action")
+    if not isinstance(action, dict) or action.get("type") != "search":
         return None
-    query = getattr(action, "query", None) or next(iter(getattr(action, "queries", None) or ()), "")
+    queries = action.get("queries")
+    first = queries[0] if isinstance(queries, list) and queries else ""
+    query = action.get("query") or first
     return (query.strip() or None) if isinstance(query, str) else None
 
 

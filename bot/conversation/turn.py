@@ -63,18 +63,33 @@ _CHANNEL_TYPES = {
 }
 
 
-class ChannelKinds:
-    """What kind of conversation a channel is, from conversations.info, remembered per process."""
+# A channel made private stops counting as public within this long: its kind decides whether
+# what is learned there is private, so it can't be remembered for a warm container's life.
+CHANNEL_KIND_TTL_S = 600.0
 
-    def __init__(self, slack: WebClient) -> None:
+
+class ChannelKinds:
+    """What kind of conversation a channel is, from conversations.info, remembered a while."""
+
+    def __init__(
+        self,
+        slack: WebClient,
+        *,
+        ttl_s: float = CHANNEL_KIND_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._slack = slack
-        self._known: dict[str, ConversationKind] = {}
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._known: dict[str, tuple[float, ConversationKind]] = {}
         self._lock = threading.Lock()
 
     def of(self, channel: str) -> ConversationKind:
+        now = self._clock()
         with self._lock:
-            if channel in self._known:
-                return self._known[channel]
+            cached = self._known.get(channel)
+            if cached and now - cached[0] < self._ttl_s:
+                return cached[1]
         try:
             info = self._slack.conversations_info(channel=channel)["channel"]
         except SlackApiError as exc:
@@ -90,7 +105,7 @@ class ChannelKinds:
         else:
             kind = ConversationKind.PUBLIC_CHANNEL
         with self._lock:
-            self._known[channel] = kind
+            self._known[channel] = (now, kind)
         return kind
 
 
@@ -247,6 +262,7 @@ class Turn:
             attachments=files.parts if files else (),
             deadline=deadline,
         )
+        will_learn = bool(text and recalled.scope and recalled.prefs.learning_enabled)
         assistant = recalled.where is ConversationKind.ASSISTANT
         status = self._status_setter(job, t) if assistant else None
         receipt = receipt_for(
@@ -259,13 +275,22 @@ class Turn:
             recalled=recalled.scope is not None,
         )
         delivered = deliver(
-            self._slack, dest, answer, deadline=deadline, on_status=status, t=t, receipt=receipt
+            self._slack,
+            dest,
+            answer,
+            deadline=deadline,
+            on_status=status,
+            # Learning's libraries take a cold worker over a second to load: they load while
+            # the person reads, never before the model was asked.
+            on_shown=self._conversation().learner.prepare_in_background if will_learn else None,
+            t=t,
+            receipt=receipt,
         )
         scope, user = recalled.scope, job["user_id"]
         if scope is None or self._erased_since(scope, job):
             return
         self._record(scope, job, answer, delivered, len(recalled.memories), started)
-        if text and recalled.prefs.learning_enabled and delivered.outcome != MODEL_ERROR:
+        if will_learn and delivered.outcome != MODEL_ERROR:
             if deadline.allow(deadlines.LEARN_S) >= deadlines.LEARN_MIN_S:
                 self._learn(scope, user, text, job, recalled.where, recalled.memories)
             else:
@@ -396,15 +421,7 @@ class Turn:
         earlier = [m for m in messages if m.get("ts") != job.get("message_ts")]
         if len(earlier) > MAX_THREAD_MESSAGES:
             earlier = earlier[:1] + earlier[-(MAX_THREAD_MESSAGES - 1) :]
-        bot_user = job.get("bot_user_id")
-        return [
-            ThreadMessage(
-                from_bot=bool(m.get("bot_id"))
-                or (bot_user is not None and m.get("user") == bot_user),
-                text=MENTION.sub("", m.get("text") or "").strip(),
-            )
-            for m in earlier
-        ]
+        return [_thread_message(m, job["user_id"], job.get("bot_user_id")) for m in earlier]
 
     def _show_working(self, job: Job, profile: Future[Profile]) -> bool:
         """Let the person see at once that an answer is coming; True in an assistant thread."""
@@ -445,6 +462,22 @@ class Turn:
             timestamp=job["message_ts"],
             name=THINKING_REACTION,
         )
+
+
+def _thread_message(message: dict, asker: str, bot_user: str | None) -> ThreadMessage:
+    """One earlier message, told apart by who wrote it: the bot itself, the person asking, or
+    anyone else (another person, another app), whose words must never pass for the asker's."""
+    text = MENTION.sub("", message.get("text") or "").strip()
+    author = message.get("user")
+    # Without the bot's own user ID (an event lacking authorizations) any app's message counts
+    # as the bot's, as the model would otherwise see its own answers as someone else's.
+    if (author == bot_user) if bot_user else bool(message.get("bot_id")):
+        return ThreadMessage(from_bot=True, text=text)
+    if author == asker:
+        return ThreadMessage(from_bot=False, text=text)
+    return ThreadMessage(
+        from_bot=False, text=text, by_other=str(author or message.get("bot_id") or "unknown")
+    )
 
 
 def _best_effort(what: str, call: Callable[..., Any], **arguments: Any) -> None:

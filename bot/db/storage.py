@@ -134,6 +134,17 @@ def embedded_database_url(data_dir: Path) -> str:
     return server.get_uri()
 
 
+# The most connections one job holds at once: a reply's dedupe claim runs beside its recall.
+# No job holds a connection while it waits for another, so a pool of this many per job that
+# can run at once never keeps a job waiting for one.
+CONNECTIONS_PER_JOB = 2
+
+
+def pool_size(concurrent_jobs: int) -> int:
+    """The pool's max size for a process running up to `concurrent_jobs` jobs at once."""
+    return max(1, concurrent_jobs) * CONNECTIONS_PER_JOB
+
+
 def open_pool(
     url: str,
     *,

@@ -84,6 +84,13 @@ MESSAGES: dict[str, str] = {
     "forget.words_none": "I don't remember anything about {words}, so nothing was deleted.",
     "forget.words_done.one": "I forgot {count} memory about {words}:",
     "forget.words_done.other": "I forgot {count} memories about {words}:",
+    "forget.words_not_named": (
+        "Nothing was deleted: none of my memories is about {words} by its topic or category."
+    ),
+    "forget.words_offer": (
+        "These may be what you meant by {words} too. Forget any of them? Only you can see this."
+    ),
+    "forget.words_button": "Forget {topic}",
     "forget.message_none": (
         "I didn't learn anything from that message, so there was nothing to forget."
     ),

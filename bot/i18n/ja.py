@@ -99,6 +99,14 @@ MESSAGES: dict[str, str] = {
     "forget.words_none": "{words}について覚えていることはないため、何も消去していません。",
     "forget.words_done.one": "{words}に関する記憶を {count} 件忘れました:",
     "forget.words_done.other": "{words}に関する記憶を {count} 件忘れました:",
+    "forget.words_not_named": (
+        "何も消去していません。トピックやカテゴリーが{words}の記憶はありません。"
+    ),
+    "forget.words_offer": (
+        "{words}はこちらの記憶のことかもしれません。忘れるものがあれば選んでください"
+        " (あなただけに表示されています)。"
+    ),
+    "forget.words_button": "「{topic}」を忘れる",
     "forget.message_none": (
         "そのメッセージからは何も覚えていなかったため、消去するものはありませんでした。"
     ),

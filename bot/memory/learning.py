@@ -13,9 +13,9 @@ lock a message said before the person's last erasure is refused (bot/memory/wate
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from bot.memory.schema import (
@@ -66,16 +66,42 @@ class Learner:
         self,
         stores: StoreBuilder,
         pool: ConnectionPool,
-        chat_model: BaseChatModel,
+        chat_model: Callable[[], BaseChatModel],
         *,
         max_per_person: int,
         ttl_minutes: float | None,
     ) -> None:
+        """`chat_model` builds the extraction model when learning first needs it: LangMem and
+        LangChain take over a second to import, which no answer should wait for."""
         self._stores = stores
         self._pool = pool
         self._chat_model = chat_model
         self._max = max_per_person
         self._ttl = ttl_minutes
+        self._manager_lock = threading.Lock()
+        self._built_manager: Any = None
+        self._preparing: threading.Thread | None = None
+
+    def prepare(self) -> None:
+        """Load LangMem and build the extraction model now, if not yet done."""
+        self._manager()
+
+    def prepare_in_background(self) -> None:
+        """Start loading LangMem and the extraction model on a thread of its own, once: called
+        when an answer has started, so learning after it doesn't wait for the imports."""
+        with self._manager_lock:
+            if self._built_manager is not None or self._preparing is not None:
+                return
+            self._preparing = threading.Thread(
+                target=self._prepare_quietly, name="learner-prepare", daemon=True
+            )
+        self._preparing.start()
+
+    def _prepare_quietly(self) -> None:
+        try:
+            self.prepare()
+        except Exception:  # noqa: BLE001 - learn() builds it again and reports the failure
+            log.warning("could not prepare learning ahead", exc_info=True)
 
     def learn(
         self,
@@ -101,7 +127,7 @@ class Learner:
         if not text.strip():
             return []
         known = {m.key: m for m in existing}
-        extracted = self._manager.invoke(
+        extracted = self._manager().invoke(
             {
                 "messages": [{"role": "user", "content": text}],
                 "existing": [(m.key, MEMORY_KIND, m.content) for m in existing],
@@ -209,19 +235,21 @@ class Learner:
             log.info("memory cap reached", extra={"evicted": len(topics)})
         return topics
 
-    @cached_property
     def _manager(self) -> Any:
         # LangMem pulls in LangChain; importing it here keeps it off every path but learning.
-        from langmem import create_memory_manager
+        with self._manager_lock:
+            if self._built_manager is None:
+                from langmem import create_memory_manager
 
-        return create_memory_manager(
-            self._chat_model,
-            schemas=[UserTechInterest],
-            instructions=EXTRACTION_INSTRUCTIONS,
-            enable_inserts=True,
-            enable_updates=True,
-            enable_deletes=False,
-        )
+                self._built_manager = create_memory_manager(
+                    self._chat_model(),
+                    schemas=[UserTechInterest],
+                    instructions=EXTRACTION_INSTRUCTIONS,
+                    enable_inserts=True,
+                    enable_updates=True,
+                    enable_deletes=False,
+                )
+            return self._built_manager
 
 
 def _merge(old: Memory | None, content: UserTechInterest, source: Source) -> Memory:

@@ -188,11 +188,19 @@ class Memory:
             "sources": [s.to_dict() for s in self.sources[-MAX_SOURCES_PER_MEMORY:]],
         }
 
-    def matches_words(self, words: str) -> bool:
-        pattern = re.compile(rf"(?<!\w){re.escape(words.strip())}(?!\w)", re.IGNORECASE)
-        return any(
-            text and pattern.search(text) for text in (self.topic, self.category, self.description)
-        )
+    def names(self, words: str) -> bool:
+        """The words, whole and in any case, are in the topic or the category: what a person
+        means by `/forget <words>`."""
+        return _contains(words, self.topic, self.category)
+
+    def mentions(self, words: str) -> bool:
+        """The words are only somewhere in the description."""
+        return _contains(words, self.description)
+
+
+def _contains(words: str, *texts: str | None) -> bool:
+    pattern = re.compile(rf"(?<!\w){re.escape(words.strip())}(?!\w)", re.IGNORECASE)
+    return any(text and pattern.search(text) for text in texts)
 
 
 # Rows that have expired are invisible even before the sweep deletes them.

@@ -28,16 +28,27 @@ from bot.memory.schema import (
 from bot.memory.watermarks import hold_for_write
 
 if TYPE_CHECKING:
+    from psycopg import Connection
     from psycopg_pool import ConnectionPool
 
     from bot.db.storage import StoreBuilder
 
 log = logging.getLogger(__name__)
 
-# Cosine similarity above which `/forget <words>` also takes memories that don't contain the words
-# but mean the same thing ("k8s" for Kubernetes). High on purpose: forgetting the wrong thing
-# is worse than asking the person to be more specific.
+# Cosine similarity above which `/forget <words>` also offers memories that don't contain the
+# words but mean the same thing ("k8s" for Kubernetes).
 SEMANTIC_FORGET_THRESHOLD = 0.6
+# At most this many memories are offered as choices (a button each) after `/forget <words>`.
+MAX_OFFERED = 10
+
+
+@dataclass(frozen=True)
+class WordMatches:
+    """What `/forget <words>` found: memories named by the words (topic or category), which
+    are erased, and those that only mention them or mean something close, which are offered."""
+
+    forgotten: list[Memory]
+    offered: list[Memory]
 
 
 @dataclass(frozen=True)
@@ -101,12 +112,7 @@ class MemoryService:
 
     def get(self, scope_id: str, user_id: str, key: str) -> Memory | None:
         with self._pool.connection() as conn:
-            row = conn.execute(
-                f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND key = %s "
-                f"AND {LIVE}",
-                (prefix(scope_id, user_id), key),
-            ).fetchone()
-        return Memory.from_value(row["key"], row["value"], row["updated_at"]) if row else None
+            return _get(conn, scope_id, user_id, key)
 
     def page(self, scope_id: str, user_id: str, *, limit: int, cursor: str | None = None) -> Page:
         """Most recently learned first; `cursor` continues after the previous page's last."""
@@ -159,14 +165,16 @@ class MemoryService:
 
         One memory per topic: if the (new) topic names another of their memories, that one
         is replaced by this one. Raises Superseded if the person was erased after the job
-        asking for it was issued (`issued_at`; None: now).
+        asking for it was issued (`issued_at`; None: now). Everything happens on the one
+        connection the transaction holds: a second from the pool would let a handful of
+        concurrent saves starve it.
         """
         from langgraph.store.base import PutOp
 
         ns = namespace(scope_id, user_id)
         with self._pool.connection() as conn, conn.transaction():
             hold_for_write(conn, scope_id, user_id, issued_at)
-            old = self.get(scope_id, user_id, key) if key else None
+            old = _get(conn, scope_id, user_id, key) if key else None
             sources = old.sources if old else (Source(ConversationKind.HOME),)
             memory = Memory(
                 key=old.key if old else new_key(),
@@ -251,18 +259,24 @@ class MemoryService:
         gone = self._delete(scope_id, user_id, [key])
         return gone[0] if gone else None
 
-    def forget_matching(self, scope_id: str, user_id: str, words: str) -> list[Memory]:
-        """Delete memories that contain `words` (whole words, any case) or mean the same."""
+    def forget_matching(self, scope_id: str, user_id: str, words: str) -> WordMatches:
+        """Erase the memories whose topic or category contains `words` (whole words, any
+        case); offer, never erase, those that only mention them in the description or mean
+        something close. `/forget the` erases nothing unless a topic is "the"."""
         words = words.strip()
         if not words:
-            return []
-        doomed = {m.key for m in self.list_all(scope_id, user_id) if m.matches_words(words)}
+            return WordMatches([], [])
+        memories = self.list_all(scope_id, user_id)
+        named = [m.key for m in memories if m.names(words)]
+        offered = {m.key: m for m in memories if m.mentions(words) and m.key not in named}
         for item in self._store.search(
             namespace(scope_id, user_id), query=words, limit=50, refresh_ttl=False
         ):
-            if item.score is not None and item.score >= SEMANTIC_FORGET_THRESHOLD:
-                doomed.add(item.key)
-        return self._delete(scope_id, user_id, sorted(doomed))
+            score = item.score if item.score is not None else 0.0
+            if score >= SEMANTIC_FORGET_THRESHOLD and item.key not in named:
+                offered.setdefault(item.key, Memory.from_item(item))
+        forgotten = self._delete(scope_id, user_id, named)
+        return WordMatches(forgotten, list(offered.values())[:MAX_OFFERED])
 
     def forget_from_message(
         self, scope_id: str, user_id: str, channel: str, ts: str
@@ -294,6 +308,14 @@ class MemoryService:
                 (prefix(scope_id, user_id), list(keys)),
             ).fetchall()
         return [Memory.from_value(r["key"], r["value"], r["updated_at"]) for r in rows]
+
+
+def _get(conn: Connection, scope_id: str, user_id: str, key: str) -> Memory | None:
+    row = conn.execute(
+        f"SELECT key, value, updated_at FROM store WHERE prefix = %s AND key = %s AND {LIVE}",
+        (prefix(scope_id, user_id), key),
+    ).fetchone()
+    return Memory.from_value(row["key"], row["value"], row["updated_at"]) if row else None
 
 
 def _encode_cursor(updated_at: datetime, key: str) -> str:

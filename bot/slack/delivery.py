@@ -38,6 +38,7 @@ from bot.slack.mrkdwn import (
 )
 from bot.slack.receipts import Receipt
 from bot.slack.task_cards import TaskCards
+from bot.slack.urls import NO_UNFURLS
 from bot.text import clip
 
 log = logging.getLogger(__name__)
@@ -74,32 +75,56 @@ def deliver(
     deadline: Deadline | None = None,
     on_status: Callable[[str], None] | None = None,
     receipt: Receipt | None = None,
+    on_shown: Callable[[], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     t: Translator = ENGLISH,
 ) -> Delivered:
     """Show `answer` in Slack and finish it with exactly one visible outcome. A model failure
     is shown (partial answer marked, or the apology), not raised; Slack errors propagate.
     `on_status` hears e.g. "is searching the web…" before the first words, unless task cards
-    show that; `receipt` says what the answer was made from. What the bot says itself
-    (placeholder, apology, sources, notes, buttons) is in `t`'s language."""
+    show that; `receipt` says what the answer was made from; `on_shown` is called once, as
+    soon as Slack shows the first words (or the answer ends without any). What the bot says
+    itself (placeholder, apology, sources, notes, buttons) is in `t`'s language."""
     slack = DeadlineWebClient(client, deadline or Deadline.after(ANSWER_S + FINAL_WORD_S))
     cards = TaskCards(receipt) if receipt is not None and dest.thread_ts else None
     if on_status is not None and cards is None:
         answer.on_status(on_status)
     made_from = receipt.blocks() if receipt is not None else []
+    shown = _Once(on_shown)
     delivered = None
     deltas: Iterable[str] = answer
-    if dest.thread_ts:
-        try:
-            delivered = _stream(slack, dest, answer, cards, made_from, t)
-        except _StreamRefused as refused:
-            log.info("streaming refused by Slack (%s); falling back to chat.update", refused.error)
-            deltas = itertools.chain([refused.consumed], refused.rest)
-    if delivered is None:
-        delivered = _update(slack, dest, answer, deltas, clock, made_from, t)
+    try:
+        if dest.thread_ts:
+            try:
+                delivered = _stream(slack, dest, answer, cards, made_from, t, shown)
+            except _StreamRefused as refused:
+                log.info(
+                    "streaming refused by Slack (%s); falling back to chat.update", refused.error
+                )
+                deltas = itertools.chain([refused.consumed], refused.rest)
+        if delivered is None:
+            delivered = _update(slack, dest, answer, deltas, clock, made_from, t, shown)
+    finally:
+        shown()
     if receipt is not None and delivered.text:
         _tell_asker(slack, dest, receipt)
     return delivered
+
+
+class _Once:
+    """A callback run at most once, whose failure never touches the answer."""
+
+    def __init__(self, callback: Callable[[], None] | None) -> None:
+        self._callback = callback
+
+    def __call__(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is None:
+            return
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - what follows the answer must not spoil it
+            log.warning("on_shown callback failed", exc_info=True)
 
 
 class _StreamRefused(Exception):
@@ -122,9 +147,16 @@ class _Thread:
     cards in the first. Used from one thread, but for the opening, which runs beside the
     model's request: every other step waits for it first."""
 
-    def __init__(self, slack: WebClient, dest: Destination, cards: TaskCards | None) -> None:
+    def __init__(
+        self,
+        slack: WebClient,
+        dest: Destination,
+        cards: TaskCards | None,
+        shown: Callable[[], None],
+    ) -> None:
         self._slack = slack
         self._dest = dest
+        self._shown = shown
         self.cards = cards
         self.stream: ChatStream | None = None
         self.text = ""
@@ -187,7 +219,8 @@ class _Thread:
             self.stream = self._open(with_cards=False)
             self.in_message = 0
         self.in_message += len(chunk)
-        self.stream.append(markdown_text=chunk)
+        if self.stream.append(markdown_text=chunk) is not None:
+            self._shown()  # the buffer went out: Slack shows the first words
 
     def stop(
         self,
@@ -235,8 +268,9 @@ def _stream(
     cards: TaskCards | None,
     made_from: list[dict],
     t: Translator,
+    shown: Callable[[], None],
 ) -> Delivered:
-    thread = _Thread(slack, dest, cards)
+    thread = _Thread(slack, dest, cards, shown)
     deltas = iter(answer)
     failed = False
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stream-open") as background:
@@ -300,7 +334,9 @@ def _close_quietly(stream: ChatStream) -> None:
 
 
 def _post(slack: WebClient, dest: Destination, text: str) -> str:
-    posted = slack.chat_postMessage(channel=dest.channel, thread_ts=dest.thread_ts, text=text)
+    posted = slack.chat_postMessage(
+        channel=dest.channel, thread_ts=dest.thread_ts, text=text, **NO_UNFURLS
+    )
     return posted["ts"]
 
 
@@ -315,6 +351,7 @@ def _update(
     clock: Callable[[], float],
     made_from: list[dict],
     t: Translator,
+    shown: Callable[[], None],
 ) -> Delivered:
     # The placeholder travels while the model request starts: the answer doesn't wait for
     # Slack's round trip, and the person sees the placeholder as soon as Slack has it.
@@ -337,6 +374,7 @@ def _update(
                     text += delta
                     if clock() - last_update >= UPDATE_INTERVAL_S:
                         _show(slack, dest, placeholder.result(), text)
+                        shown()
                         last_update = clock()
             except ModelError as exc:
                 log.warning("model failed mid-answer: %s", exc)
@@ -412,7 +450,7 @@ def _finish(
 
 def _post_blocks(slack: WebClient, dest: Destination, text: str, blocks: list[dict]) -> str:
     posted = slack.chat_postMessage(
-        channel=dest.channel, thread_ts=dest.thread_ts, text=text, blocks=blocks
+        channel=dest.channel, thread_ts=dest.thread_ts, text=text, blocks=blocks, **NO_UNFURLS
     )
     return posted["ts"]
 
@@ -445,4 +483,4 @@ def _tell_asker(slack: WebClient, dest: Destination, receipt: Receipt) -> None:
 
 
 def post_text(client: WebClient, dest: Destination, text: str) -> None:
-    client.chat_postMessage(channel=dest.channel, thread_ts=dest.thread_ts, text=text)
+    client.chat_postMessage(channel=dest.channel, thread_ts=dest.thread_ts, text=text, **NO_UNFURLS)

@@ -24,9 +24,10 @@ from bot.memory.installation import Installation
 from bot.memory.schema import Memory, UserTechInterest
 from bot.memory.service import MemoryService
 from bot.memory.watermarks import Superseded
-from bot.slack import block_kit, memory_views
+from bot.slack import block_kit, forget_words, memory_views
 from bot.slack.home_publisher import HomePublisher
 from bot.slack.profiles import Profiles
+from bot.slack.urls import NO_UNFURLS
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +136,10 @@ class MemoryCommands:
 
     def forget_words(self, job: Job) -> None:
         scope, user = self._person(job)
-        forgotten = self._memories().forget_matching(scope, user, job["words"])
-        text, body = memory_views.forgot_matching(job["words"], forgotten, self._t(job))
+        found = self._memories().forget_matching(scope, user, job["words"])
+        text, body = forget_words.answer(self._t(job), job["words"], found.forgotten, found.offered)
         self._respond(job, text=text, blocks=body)
-        if forgotten:
+        if found.forgotten:
             self._home.publish_quietly(scope, user)
 
     def forget_one(self, job: Job) -> None:
@@ -230,7 +231,7 @@ class MemoryCommands:
         if not url:
             return
         payload.setdefault("response_type", "ephemeral")
-        response = self._webhook(url).send(**payload)
+        response = self._webhook(url).send(**payload, **NO_UNFURLS)
         if response.status_code != 200:
             log.warning("response_url answered %s", response.status_code)
 
@@ -239,7 +240,7 @@ class MemoryCommands:
         if job.get("response_url"):
             self._respond(job, text=text)
         else:
-            self._slack.chat_postMessage(channel=job["user_id"], text=text)
+            self._slack.chat_postMessage(channel=job["user_id"], text=text, **NO_UNFURLS)
 
 
 def _export(memory: Memory) -> dict[str, Any]:

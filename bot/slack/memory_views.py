@@ -147,18 +147,6 @@ def forgot_all(count: int, settings_kept: bool, t: Translator = ENGLISH) -> str:
     return text
 
 
-def forgot_matching(
-    words: str, forgotten: Sequence[Memory], t: Translator = ENGLISH
-) -> tuple[str, list[Block]]:
-    shown = t.quoted(escape(words))
-    if not forgotten:
-        text = t("forget.words_none", words=shown)
-        return text, [section(text)]
-    text = t.plural("forget.words_done", len(forgotten), words=shown)
-    lines = "\n".join(f"• {memory_line(m, t)}" for m in forgotten)
-    return text + "\n" + lines, [section(text), section(lines)]
-
-
 def forgot_from_message(forgotten: Sequence[Memory], t: Translator = ENGLISH) -> str:
     if not forgotten:
         return t("forget.message_none")

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.i18n.catalogue import ENGLISH, Translator
+from bot.slack.urls import NO_UNFURLS
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def apologise(
                 channel=job["channel"],
                 thread_ts=job.get("reply_thread_ts"),
                 text=t("notice.apology"),
+                **NO_UNFURLS,
             )
         elif job.get("response_url"):
             webhook(job["response_url"]).send(
@@ -49,7 +51,9 @@ def apologise(
             )
         elif job.get("kind") in _TOLD_BY_DM and job.get("user_id"):
             # Modals and the Home tab have no response_url: the app's DM is where they hear.
-            slack.chat_postMessage(channel=job["user_id"], text=t("notice.memory_down"))
+            slack.chat_postMessage(
+                channel=job["user_id"], text=t("notice.memory_down"), **NO_UNFURLS
+            )
     except Exception:  # noqa: BLE001 - nothing left to tell them with
         log.exception(
             "could not tell the person about the failure", extra={"job_kind": job.get("kind")}

@@ -12,6 +12,9 @@ _DEFAULT_PORTS = {"https": 443, "http": 80}
 # post into channels, so they are refused; plain segments only, so no "..", "%2e" or "//" can
 # make the server resolve the path somewhere else.
 _RESPONSE_PATH = re.compile(r"/(?:commands|actions)(?:/[A-Za-z0-9_-]+)+")
+# With every message the bot posts: a link the model wrote (say, from an injected web page) is
+# never fetched by Slack's unfurler. chat.update and chat.*Stream take no such arguments.
+NO_UNFURLS = {"unfurl_links": False, "unfurl_media": False}
 
 
 def _parts(url: str) -> tuple[tuple[str, str, int], str, str] | None:

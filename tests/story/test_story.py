@@ -105,11 +105,9 @@ def test_a_channel_mention_is_answered_in_its_thread_with_the_thread_as_context(
     assert message["thread_ts"] == "1700000000.000001"
     (request,) = bot.openai.bodies("responses")
     contents = [item["content"] for item in request["input"]]
-    assert contents == [
-        "Which queue should we use?",
-        "Kafka has worked for us.",
-        "what do you think?",
-    ]
+    assert contents[0].endswith("\nU5: Which queue should we use?")
+    assert contents[1].endswith("\nU6: Kafka has worked for us.")
+    assert contents[2] == "what do you think?"
 
 
 def test_a_top_level_mention_starts_a_thread_under_it(bot):
@@ -173,13 +171,13 @@ def test_a_long_thread_gives_the_model_its_first_and_latest_messages(bot):
     bot.slack.set_replies("C1", thread[0]["ts"], thread)
     bot.mention("U1", "summarise please", thread_ts=thread[0]["ts"])
     (request,) = bot.openai.bodies("responses")
-    contents = [item["content"] for item in request["input"]]
-    assert contents[0] == "message 0"
-    assert contents[1:-1] == [f"message {i}" for i in range(12, 31)]
-    assert contents[-1] == "summarise please"
+    texts = [item["content"].rpartition("U5: ")[2] for item in request["input"]]
+    assert texts[0] == "message 0"
+    assert texts[1:-1] == [f"message {i}" for i in range(12, 31)]
+    assert texts[-1] == "summarise please"
 
 
-def test_forget_words_also_takes_close_semantic_matches_but_not_others(bot, pool):
+def test_forget_words_offers_close_semantic_matches_and_takes_none_unasked(bot, pool):
     from bot.db.storage import StoreBuilder
     from bot.memory.schema import namespace
     from tests.fakes.openai_fake import fake_embedding
@@ -190,7 +188,8 @@ def test_forget_words_also_takes_close_semantic_matches_but_not_others(bot, pool
     other = {"topic": "Rust", "category": "programming language", "description": "hobby"}
     store.put(namespace("T1", "U1"), "rs", {"kind": "UserTechInterest", "content": other})
 
-    # No field contains the phrase "postgresql tuning", but it means PostgreSQL.
+    # No field contains the phrase "postgresql tuning", but it means PostgreSQL: offered.
     _, url = bot.command("/forget", "postgresql tuning", user="U1")
-    assert "PostgreSQL" in bot.last_response_text(url)
-    assert bot.topics("T1", "U1") == {"Rust"}
+    assert "*PostgreSQL*" in bot.last_response_text(url)
+    assert "Rust" not in bot.last_response_text(url)
+    assert bot.topics("T1", "U1") == {"PostgreSQL", "Rust"}

@@ -202,3 +202,18 @@ def test_digest_fanout_prints_its_table_and_exits_by_its_floors():
     assert "PASS sample: 4 DMs for 4 people" in run.stdout
     assert "PASS paced: 3 DMs for 3 people" in run.stdout
     assert run.stdout.count("PASS ") + run.stdout.count("FAIL ") == 4
+
+
+def test_load_answers_every_message_once_over_socket_mode_and_lambda_containers():
+    run = run_benchmark(
+        "load",
+        *("--messages", "6", "--people", "3", "--window", "1", "--model-s", "0.1"),
+        *("--containers", "2", "--dims", "32"),
+    )
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.startswith("# load: 6 DMs from 3 people within 1 s")
+    assert "| Socket Mode (bot serve) |           6/6 |" in run.stdout
+    assert "| Lambda, 2 containers    |           6/6 |" in run.stdout
+    assert "PASS Lambda: 2 containers within the budget of 43" in run.stdout
+    assert "FAIL" not in run.stdout

@@ -24,3 +24,15 @@ def test_a_channel_slack_cannot_describe_counts_as_private(settings, fake_slack)
     assert kinds.of("C404") is ConversationKind.PRIVATE_CHANNEL
     # Not remembered: once Slack answers, the real kind is used.
     assert kinds.of("C404") is ConversationKind.PUBLIC_CHANNEL
+
+
+def test_a_channel_made_private_stops_counting_as_public_within_ten_minutes(settings, fake_slack):
+    now = [0.0]
+    kinds = ChannelKinds(slack_client(settings), clock=lambda: now[0])
+    assert kinds.of("C7") is ConversationKind.PUBLIC_CHANNEL
+    fake_slack.channels["C7"] = {"is_channel": True, "is_private": True}
+    now[0] = 9 * 60
+    assert kinds.of("C7") is ConversationKind.PUBLIC_CHANNEL  # still remembered
+    now[0] = 10 * 60
+    assert kinds.of("C7") is ConversationKind.PRIVATE_CHANNEL
+    assert len(fake_slack.calls_to("conversations.info")) == 2
