@@ -153,7 +153,7 @@ class Turn:
         )
         # The first request to leave shows the person the bot is working; nothing waits for it
         # but the steps that need to know whether this is an assistant thread.
-        with ThreadPoolExecutor(max_workers=7, thread_name_prefix="turn") as steps:
+        with ThreadPoolExecutor(max_workers=8, thread_name_prefix="turn") as steps:
             # Who is asking decides the language of everything the bot says besides the answer.
             profile = steps.submit(self._profiles.of, job["user_id"])
             shown = steps.submit(self._show_working, job, profile)
@@ -184,6 +184,7 @@ class Turn:
         query = steps.submit(self._embed_query, text) if text else None
         context = steps.submit(self._context, job, text, shown, query)
         thread = steps.submit(self._thread, job)
+        named = steps.submit(self._named_channel, job)
         files = steps.submit(self._read_files, job["files"]) if job.get("files") else None
         try:
             database_up = True
@@ -194,7 +195,7 @@ class Turn:
             log.exception("database unavailable; answering without memories", extra=job_ids(job))
             database_up = False
         recalled = context.result()
-        earlier = thread.result()
+        earlier = named.result() + thread.result()
         attachments = files.result() if files else None
         t = profile.result().t
         try:
@@ -423,6 +424,30 @@ class Turn:
             earlier = earlier[:1] + earlier[-(MAX_THREAD_MESSAGES - 1) :]
         return [_thread_message(m, job["user_id"], job.get("bot_user_id")) for m in earlier]
 
+    def _named_channel(self, job: Job) -> list[ThreadMessage]:
+        """A DM that names a public channel the asker is in ("Catch me up on #infra", as the
+        suggested prompts put it): that channel's latest messages, each by its author, as
+        context. Nothing for a channel that isn't public or that the asker isn't in, so no one
+        learns through the bot what they couldn't read themselves."""
+        found = _CHANNEL_REF.search(job.get("text") or "") if job.get("in_dm") else None
+        if found is None:
+            return []
+        channel, asker = found.group(1), job["user_id"]
+        try:
+            if self._channel_kinds.of(channel) is not ConversationKind.PUBLIC_CHANNEL:
+                return []
+            members = self._slack.conversations_members(channel=channel, limit=1000)
+            if asker not in (members.get("members") or []):
+                return []
+            history = self._slack.conversations_history(
+                channel=channel, limit=NAMED_CHANNEL_MESSAGES
+            )
+        except SlackApiError as exc:
+            log.info("could not read the named channel: %s", exc.response.get("error"))
+            return []
+        latest_first = history.get("messages") or []
+        return [_thread_message(m, asker, job.get("bot_user_id")) for m in latest_first[::-1]]
+
     def _show_working(self, job: Job, profile: Future[Profile]) -> bool:
         """Let the person see at once that an answer is coming; True in an assistant thread."""
         if job.get("in_dm") and job.get("thread_ts"):
@@ -462,6 +487,11 @@ class Turn:
             timestamp=job["message_ts"],
             name=THINKING_REACTION,
         )
+
+
+# <#C0123ABCD> or <#C0123ABCD|name>: a channel named in a message.
+_CHANNEL_REF = re.compile(r"<#(C[A-Z0-9]+)(?:\|[^>]*)?>")
+NAMED_CHANNEL_MESSAGES = 30
 
 
 def _thread_message(message: dict, asker: str, bot_user: str | None) -> ThreadMessage:

@@ -170,6 +170,8 @@ class FakeSlack(LoopbackServer):
         self.channels: dict[str, dict] = {}
         # users.info fields per user (locale, tz, tz_offset...) over the defaults below.
         self.profiles: dict[str, dict] = {}
+        # conversations.members per channel; a channel not named here has no members.
+        self.members: dict[str, list[str]] = {}
         self._token = ""
         self._counter = itertools.count(1)
         self._messages: dict[str, list[dict]] = {}  # channel -> messages, oldest first
@@ -504,6 +506,11 @@ class FakeSlack(LoopbackServer):
         ][::-1]
         limit = int(params.get("limit") or 100)
         return {"messages": inside[:limit], "has_more": len(inside) > limit}
+
+    def _conversations_members(self, params: dict) -> dict:
+        members = self.members.get(str(params.get("channel", "")), [])
+        limit = int(params.get("limit") or 100)
+        return {"members": members[:limit], "response_metadata": {"next_cursor": ""}}
 
     def _views_publish(self, params: dict) -> dict:
         view = _as_json(params.get("view")) or {}

@@ -191,3 +191,54 @@ def test_over_socket_mode_the_dm_gets_its_prompts(served_bot, fake_slack):
     (call,) = fake_slack.wait_for("assistant.threads.setSuggestedPrompts", timeout=30)
     assert call.params["channel_id"] == "D1" and "thread_ts" not in call.params
     assert _titles(call)[0] == "What do you remember about me?"
+
+
+# --- "Catch me up on #channel": the prompt's answer reads that channel ------------------------
+
+
+def _channel_said(fake_slack) -> None:
+    fake_slack.set_history(
+        "CINFRA",
+        [
+            {
+                "type": "message",
+                "user": "U7",
+                "ts": "1700009000.000001",
+                "text": "Cluster upgraded",
+            },
+            {
+                "type": "message",
+                "user": "U8",
+                "ts": "1700009000.000002",
+                "text": "Postgres is slow",
+            },
+        ],
+    )
+
+
+def test_a_dm_naming_a_public_channel_the_asker_is_in_reads_its_latest_messages(bot):
+    _channel_said(bot.slack)
+    bot.slack.members["CINFRA"] = ["U1", "U7", "U8"]
+    bot.dm("U1", "Catch me up on <#CINFRA|infra>: what has been discussed lately?")
+
+    request = bot.openai.bodies("responses")[-1]
+    items = [item["content"] for item in request["input"]]
+    # Each message is its author's, marked as someone else's words, oldest first; the asker's
+    # message is the request.
+    assert "U7" in items[0] and "Cluster upgraded" in items[0]
+    assert "U8" in items[1] and "Postgres is slow" in items[1]
+    assert request["input"][-1]["role"] == "user" and "Catch me up" in items[-1]
+
+
+def test_a_channel_the_asker_is_not_in_or_that_is_private_stays_unread(bot):
+    _channel_said(bot.slack)
+    bot.slack.members["CINFRA"] = ["U7", "U8"]  # the asker is not a member
+    bot.dm("U1", "Catch me up on <#CINFRA>")
+    bot.slack.channels["CSECRET"] = {"is_private": True}
+    bot.slack.set_history("CSECRET", [{"type": "message", "user": "U7", "ts": "1.1", "text": "x"}])
+    bot.slack.members["CSECRET"] = ["U1", "U7"]
+    bot.dm("U1", "Catch me up on <#CSECRET>")
+
+    for request in bot.openai.bodies("responses"):
+        assert len(request["input"]) == 1  # only the asker's own message
+    assert bot.slack.calls_to("conversations.history") == []
