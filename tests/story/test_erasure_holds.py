@@ -25,9 +25,9 @@ from bot.jobs.signing import JobSigner
 from bot.slack import memory_views
 from tests.support import slack_requests as sr
 from tests.support.lambda_events import (
-    FUNCTION_ARN,
     CapturedInvokes,
     LambdaContext,
+    failure_record,
     function_url_event,
 )
 
@@ -71,20 +71,9 @@ class Deployment:
 
     def park(self, payload: dict) -> None:
         """Lambda's on-failure record of an async invocation that failed every retry."""
-        record = {
-            "version": "1.0",
-            "timestamp": "2026-11-25T10:00:00.000Z",
-            "requestContext": {
-                "requestId": "r1",
-                "functionArn": f"{FUNCTION_ARN}:$LATEST",
-                "condition": "RetriesExhausted",
-                "approximateInvokeCount": 3,
-            },
-            "requestPayload": payload,
-            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
-            "responsePayload": {"errorMessage": "Task timed out", "errorType": "Timeout"},
-        }
-        self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(record))
+        self.sqs.send_message(
+            QueueUrl=self.queue_url, MessageBody=failure_record(payload, error="Timeout")
+        )
 
     def queued_bodies(self) -> list[str]:
         """Everything the queue holds, all of it visible now."""

@@ -12,6 +12,26 @@ from tests.support import slack_requests as sr
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:memory-bot"
 
 
+def failure_record(payload: object, error: str = "RuntimeError") -> str:
+    """Lambda's on-failure destination record (the SQS message body) of an async invocation
+    that failed every retry."""
+    return json.dumps(
+        {
+            "version": "1.0",
+            "timestamp": "2026-11-25T10:00:00.000Z",
+            "requestContext": {
+                "requestId": "r1",
+                "functionArn": f"{FUNCTION_ARN}:$LATEST",
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": 3,
+            },
+            "requestPayload": payload,
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
+            "responsePayload": {"errorMessage": "boom", "errorType": error},
+        }
+    )
+
+
 @dataclass
 class LambdaContext:
     invoked_function_arn: str = FUNCTION_ARN

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import boto3
 import pytest
 
@@ -11,7 +9,7 @@ from bot.aws.replay import replay_failed
 from bot.jobs.dispatch import job_event
 from bot.jobs.freshness import REPLAYABLE_S, stamped
 from bot.jobs.signing import JobSigner
-from tests.support.lambda_events import FUNCTION_ARN, CapturedInvokes
+from tests.support.lambda_events import CapturedInvokes, failure_record
 
 SECRET = "signing-secret"
 NOW = 1_800_000_000.0
@@ -25,21 +23,7 @@ def queue(aws):
 
 
 def _park(sqs, url: str, payload: object) -> None:
-    """An async invocation record, as Lambda's on-failure destination sends it."""
-    record = {
-        "version": "1.0",
-        "timestamp": "2026-11-25T10:00:00.000Z",
-        "requestContext": {
-            "requestId": "r1",
-            "functionArn": f"{FUNCTION_ARN}:$LATEST",
-            "condition": "RetriesExhausted",
-            "approximateInvokeCount": 3,
-        },
-        "requestPayload": payload,
-        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
-        "responsePayload": {"errorMessage": "boom", "errorType": "RuntimeError"},
-    }
-    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))
+    sqs.send_message(QueueUrl=url, MessageBody=failure_record(payload))
 
 
 def test_failed_jobs_are_invoked_again_marked_as_replays_and_leave_the_queue(queue):
